@@ -1,0 +1,35 @@
+# `make run` and `make test` set up everything from scratch on Debian/Ubuntu, then run.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test setup system eval bench-ask clean
+
+run: setup
+	$(VENV)/bin/navigator start
+
+test: setup
+	$(PY) -m pytest -q
+	$(VENV)/bin/lint-imports
+
+setup: system $(STAMP)
+
+system:
+	@bash scripts/setup_system.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+eval: setup
+	$(VENV)/bin/navigator eval ../shared/eval/dev.jsonl
+
+bench-ask: setup
+	$(VENV)/bin/navigator bench ask
+
+clean:
+	rm -rf $(VENV) .pytest_cache

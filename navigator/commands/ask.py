@@ -1,0 +1,70 @@
+"""`navigator ask` (one question, or JSON lines from stdin) and `navigator chat` (terminal conversation)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from navigator.brain.answer import Answer
+from navigator.brain.answerer import Answerer
+from navigator.config import load_config
+from navigator.errors import UserError
+
+
+def build_answerer(config_path: str | None) -> Answerer:
+    config = load_config(config_path)
+    return Answerer.from_folder(config.catalog_dir, config.language.default)
+
+
+def run(args) -> int:
+    answerer = build_answerer(args.config)
+    if args.jsonl:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            if not question.strip():
+                continue
+            print(json.dumps(answerer.ask(question, args.lang).to_json(), ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.question)
+    if not question:
+        raise UserError('ask: give a question, e.g. navigator ask "住民票がほしい", or use --jsonl')
+    answer = answerer.ask(question, args.lang)
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_text(answer))
+    return 0
+
+
+def render_text(answer: Answer) -> str:
+    """An answer as a person reads it in a terminal: the sentences, then the link and the source."""
+    lines = [answer.text]
+    if answer.card:
+        if answer.card.qr_url:
+            lines.append(f"  → {answer.card.qr_label}: {answer.card.qr_url}")
+        if answer.card.bring:
+            lines.append("  " + {"en": "Bring: "}.get(answer.lang, "持ち物: ") + "、".join(answer.card.bring))
+        for fee in answer.card.fees:
+            lines.append(f"  {fee}")
+        for _, name in answer.card.alternatives:
+            lines.append("  " + {"en": "Also see: "}.get(answer.lang, "こちらも: ") + name)
+        lines.append("  " + {"en": "Source: "}.get(answer.lang, "出典: ") + "; ".join(answer.card.sources))
+    return "\n".join(lines)
+
+
+def chat(args, reason: str = "") -> int:
+    """A text conversation: the kiosk's answering without display or microphone."""
+    answerer = build_answerer(args.config)
+    if reason:
+        print(reason)
+    print("町田市役所 AIナビゲーター（テキスト版）/ Machida City Hall navigator (text mode)")
+    print("ご用件を入力してください。終了は Ctrl+D / Type your question; Ctrl+D to quit.\n")
+    while True:
+        try:
+            question = input("> ")
+        except EOFError:
+            print()
+            return 0
+        if question.strip().lower() in {"exit", "quit", "終了"}:
+            return 0
+        print(render_text(answerer.ask(question, args.lang)) + "\n")

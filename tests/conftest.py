@@ -1,0 +1,34 @@
+"""Shared fixtures: the project's paths, the shipped catalog, and a CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+DATA = Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from navigator.catalog import load_catalog
+
+    return load_catalog(ROOT / "assets" / "catalog")
+
+
+@pytest.fixture(scope="session")
+def answerer(catalog):
+    from navigator.brain.answerer import Answerer
+
+    return Answerer(catalog)
+
+
+def run_cli(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `python -m navigator ARGS` as a visitor's operator would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "navigator", *args], input=stdin, capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
