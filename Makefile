@@ -12,7 +12,6 @@ run: setup
 
 test: setup
 	$(PY) -m pytest -q
-	$(VENV)/bin/lint-imports
 
 setup: system $(STAMP)
 

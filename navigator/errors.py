@@ -14,6 +14,6 @@ class ConfigError(UserError):
 class CatalogError(UserError):
     """The service catalog has one or more problems; `problems` lists them, one line each."""
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
+    def __init__(self, problems: list[str] | str):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__("\n".join(self.problems))

@@ -93,15 +93,18 @@ def read_toml(path: Path, error: type[Exception]) -> tuple[dict, str]:
     try:
         return tomllib.loads(text), text
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc), text)
         where = f"{path}:{line}" if line else str(path)
-        reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at line.*\)$", "", str(exc))
+        reason = getattr(exc, "msg", None) or re.sub(r"\s*\(at (line|end).*\)$", "", str(exc))
         raise error(f"{where}: not valid TOML: {reason}") from None
 
 
-def _line_from_message(message: str) -> int | None:
+def _line_from_message(message: str, text: str) -> int | None:
+    """tomllib (Python 3.11) puts the place in its message: "(at line 3, column 7)" or "(at end of document)"."""
     found = re.search(r"at line (\d+)", message)
-    return int(found.group(1)) if found else None
+    if found:
+        return int(found.group(1))
+    return len(text.rstrip("\n").splitlines()) or 1 if "end of document" in message else None
 
 
 def validation_lines(exc: ValidationError, path: Path, text: str, hint: str = "",

@@ -67,7 +67,8 @@ def test_very_long_input_is_handled(answerer):
 
 def test_emoji_and_mixed_scripts_do_not_break_routing(answerer):
     assert top(answerer, "😀 住民票 ください 🙏") == ["residence-certificate"]
-    assert top(answerer, "My Number カードを作りたい") == ["mynumber-card"]
+    assert top(answerer, "LINEで道路の穴を通報したい") == ["road-park-report"]
+    assert top(answerer, "マイナンバーカード😊を作りたい‼") == ["mynumber-card"]
 
 
 def test_answers_are_grounded_in_the_catalog(answerer, catalog):

@@ -23,13 +23,18 @@ _T = {
         "easy_ja": "QRコードを スマホで よみとると、「{label}」が ひらきます。",
         "en": "Scan the QR code to open {label} and continue on your phone.",
     },
-    "office": {
-        "ja": "窓口は{where}{name}です{extra}。",
-        "easy_ja": "まどぐちは {where}{name} です{extra}。",
-        "en": "In person: {name}{where}{extra}.",
+    "online_unverified": {
+        "ja": "QRコードから、スマホで「{label}」を開けます。",
+        "easy_ja": "QRコードを スマホで よみとると、「{label}」が ひらきます。",
+        "en": "Scan the QR code to open \u201c{label}\u201d on your phone.",
     },
-    "ask_reception": {"ja": "（場所は1階の総合案内でご確認ください）", "easy_ja": "（ばしょは 1かいの あんないで きいて ください）",
-                      "en": " (please ask at the 1F information desk for its location)"},
+    "office": {
+        "ja": "窓口は{name}です{extra}。",
+        "easy_ja": "まどぐちは {name} です{extra}。",
+        "en": "In person: {name}{extra}.",
+    },
+    "ask_reception": {"ja": "場所は1階の総合案内でご確認ください", "easy_ja": "ばしょは 1かいの あんないで きいて ください",
+                      "en": "ask at the 1F information desk for the way"},
     "reminder": {
         "ja": "最新の情報は公式ページでご確認ください。",
         "easy_ja": "あたらしい じょうほうは、しの ホームページで みて ください。",
@@ -93,31 +98,26 @@ def sentences_of(text: str) -> list[str]:
 
 
 def office_phrase(office: Office, window: str | None, lang: Lang) -> str:
-    """「1階の障がい福祉課」 / "Disability Welfare Section (1F)"; unverified places are not stated."""
+    """「窓口は1階の障がい福祉課です（電話 042-724-2147）。」 Unconfirmed places are not stated."""
     name = office.name.get(lang)
     window = window or office.window
-    extras: list[str] = []
-    where = ""
-    if office.verified and office.floor:
+    located = office.verified and office.floor
+    if located:
         floor = office.floor.removesuffix("F")
-        where = {"ja": f"{floor}階の", "easy_ja": f"{floor}かいの ", "en": f" ({office.floor}"}[lang]
-        if window:
-            where += {"ja": "", "easy_ja": "", "en": f", window {window}"}[lang]
-            name += {"ja": f"（{window}番窓口）", "easy_ja": f"（{window}ばん）", "en": ""}[lang]
         if lang == "en":
-            where += ")"
-    if office.place:
-        extras.append(office.place.get(lang))
-    if office.hours:
-        extras.append(office.hours.get(lang))
+            name += f" ({office.floor}" + (f", window {window})" if window else ")")
+        else:
+            prefix = f"{floor}階の" if lang == "ja" else f"{floor}かいの "
+            name = prefix + name + (f"（{window}番窓口）" if lang == "ja" and window else
+                                    f"（{window}ばん）" if window else "")
+    details = [d.get(lang) for d in (office.place, office.hours) if d]
     if office.phone:
-        extras.append({"ja": f"電話 {office.phone}", "easy_ja": f"でんわ {office.phone}", "en": f"tel. {office.phone}"}[lang])
-    extra = ""
-    if extras:
-        extra = {"ja": "（{}）", "easy_ja": "（{}）", "en": "; {}"}[lang].format(("、" if lang != "en" else ", ").join(extras))
-    if not office.verified or not office.floor and not office.place:
-        extra += _T["ask_reception"][lang]
-    return _T["office"][lang].format(where=where, name=name, extra=extra)
+        details.append({"ja": "電話 ", "easy_ja": "でんわ ", "en": "tel. "}[lang] + office.phone)
+    if not located and not office.place:
+        details.append(_T["ask_reception"][lang])
+    separator, brackets = ("; ", " ({})") if lang == "en" else ("、", "（{}）")
+    extra = brackets.format(separator.join(details)) if details else ""
+    return _T["office"][lang].format(name=name, extra=extra)
 
 
 def compose(service: Service, catalog: Catalog, lang: Lang, question: str,
@@ -128,7 +128,8 @@ def compose(service: Service, catalog: Catalog, lang: Lang, question: str,
     office = catalog.office_of(service)
     tail: list[str] = []
     if online:
-        tail.append(_T["online"][lang].format(label=online.label.get(lang)))
+        template = _T["online"] if online.verified else _T["online_unverified"]
+        tail.append(template[lang].format(label=online.label.get(lang)))
     counter = office_phrase(office, service.in_person.window, lang) if office else None
     if counter:
         tail.append(counter)

@@ -12,7 +12,7 @@ from navigator.catalog import Catalog, load_catalog
 from navigator.catalog.model import Lang
 
 
-STRONG_EVIDENCE = 6.0  # a phrase this long (粗大ごみ処理券) outweighs an off-topic word (買いたい)
+STRONG_EVIDENCE = 8.0  # a phrase this long (粗大ごみ処理券) outweighs an off-topic word (買いたい)
 
 
 class Answerer:

@@ -21,7 +21,7 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
-from navigator.brain.japanese import Run, content_readings, content_runs, full_reading
+from navigator.brain.japanese import Run, content_runs, full_reading, phrase_runs, preload_runs
 from navigator.catalog import Catalog, Service
 
 MIN_EVIDENCE = 2.0       # reading characters (or English stem letters / 2) a matched phrase must cover
@@ -31,6 +31,8 @@ WHOLE_WORD_BELOW = 4     # shorter readings must match whole words (ホン must 
 DISTINCTIVE_DF = 2       # a loose word is evidence only if at most this many services use it
 SHARED_WORD_WEIGHT = 0.6 # ... and counts less when another service uses it too
 MIN_WORDS = 2            # loose words are evidence only when at least this many agree
+MIN_WORD_KANA = 3        # ... and only words of 3+ kana (ホホ for 方法 says nothing)
+MIN_SINGLE_KANA = 5      # one loose word alone is evidence when it is this long
 EVIDENCE_WEIGHT = 1.0    # ranking weight of the best phrase against BM25
 NGRAMS = (2, 3)
 _WORD = re.compile(r"[a-z0-9]+")
@@ -101,6 +103,7 @@ class Retriever:
         self.ids = list(catalog.services)
         self._stem = Stemmer.Stemmer("english").stemWord
         services = list(catalog.services.values())
+        preload_runs([text for s in services for text in self._ja_texts_of(s)])
         self._phrases = [p for i, s in enumerate(services) for p in self._phrases_of(i, s)]
         self._ja_runs = sorted({run for p in self._phrases if not p.english for run in p.runs})
         self._ja_run_index = {run: i for i, run in enumerate(self._ja_runs)}
@@ -111,10 +114,14 @@ class Retriever:
                                  if len(w) >= 4 and w not in _EN_STOP})
 
     # -- the catalog side ------------------------------------------------------------
+    @staticmethod
+    def _ja_texts_of(service: Service) -> list[str]:
+        return [service.name.ja, *service.keywords.ja, *([service.name.easy_ja] if service.name.easy_ja else [])]
+
     def _phrases_of(self, index: int, service: Service) -> list[_Phrase]:
         phrases = []
-        for text in [service.name.ja, *service.keywords.ja, *([service.name.easy_ja] if service.name.easy_ja else [])]:
-            runs = content_readings(text)
+        for text in self._ja_texts_of(service):
+            runs = tuple(run.text for run in phrase_runs(text))
             if runs:
                 phrases.append(_Phrase(index, text, runs, english=False))
         for text in [service.name.en, *service.keywords.en]:
@@ -124,13 +131,13 @@ class Retriever:
         return phrases
 
     def _distinctive_words(self, services: list[Service]) -> list[_Word]:
-        """Words (readings of at least 2 kana, stems of at least 4 letters) used by few services."""
+        """Words (readings of 3+ kana, stems of 4+ letters) used by few services."""
         users: dict[tuple[str, bool], set[int]] = {}
         for index, service in enumerate(services):
             for text in [service.name.ja, *service.keywords.ja]:
-                for run in content_runs(text):
-                    for word in run.words:
-                        if len(word) >= 2:
+                for run in phrase_runs(text):
+                    for word in {*run.words, run.text}:  # 住民税: the words ジュミン, ゼ and the run ジュミンゼ
+                        if len(word) >= MIN_WORD_KANA:
                             users.setdefault((word, False), set()).add(index)
             for text in [service.name.en, *service.keywords.en]:
                 for stem in self._en_stems(text):
@@ -140,10 +147,8 @@ class Retriever:
                 if len(idx) <= DISTINCTIVE_DF]
 
     def _ja_tokens_of(self, service: Service) -> list[str]:
-        phrases = [service.name.ja, service.name.ja, *service.keywords.ja]
-        if service.name.easy_ja:
-            phrases.append(service.name.easy_ja)
-        return [g for phrase in phrases for run in content_readings(phrase) for g in _ngrams(run)]
+        phrases = [service.name.ja, *self._ja_texts_of(service)]  # the name counts twice
+        return [g for phrase in phrases for run in phrase_runs(phrase) for g in _ngrams(run.text)]
 
     def _en_tokens_of(self, service: Service) -> list[str]:
         return [t for phrase in [service.name.en, service.name.en, *service.keywords.en] for t in self._en_tokens(phrase)]
@@ -159,8 +164,8 @@ class Retriever:
     def rank(self, text: str) -> Ranking:
         runs = content_runs(text) if text else ()
         words = [self._snap(w) for w in _WORD.findall(text.lower())]
-        heard = runs + (full_reading(text),) if runs else ()
-        evidence, phrase_of = self._evidence(heard, set(self._en_stems(" ".join(words))))
+        evidence, phrase_of = self._evidence(runs, full_reading(text) if runs else None,
+                                             set(self._en_stems(" ".join(words))))
         scores = EVIDENCE_WEIGHT * evidence
         if runs:
             scores = scores + self._ja.scores([g for run in runs for g in _ngrams(run.text)])
@@ -169,9 +174,9 @@ class Retriever:
         order = [i for i in np.argsort(-scores) if evidence[i] >= MIN_EVIDENCE]
         return Ranking([Candidate(self.ids[i], float(scores[i]), phrase_of[i], float(evidence[i])) for i in order])
 
-    def _evidence(self, runs: tuple[str, ...], stems: set[str]) -> tuple[np.ndarray, list[str]]:
+    def _evidence(self, runs: tuple[Run, ...], whole: Run | None, stems: set[str]) -> tuple[np.ndarray, list[str]]:
         """Per service: the strength of its best phrase found in the question, and that phrase."""
-        run_strength = self._run_strengths(runs)
+        run_strength = self._run_strengths(runs, whole)
         best = np.zeros(len(self.ids))
         phrase_of = [""] * len(self.ids)
         for phrase in self._phrases:
@@ -192,7 +197,7 @@ class Retriever:
         for word in self._words:
             if word.english:
                 found = word.text in stems
-                strength = len(word.text) / 2
+                strength = len(word.text) / 4  # an English word alone never reaches MIN_SINGLE_KANA
             else:
                 found = any(run.contains(word.text, len(word.text) < WHOLE_WORD_BELOW) for run in runs)
                 strength = len(word.text)
@@ -200,20 +205,27 @@ class Retriever:
                 for service in word.services:
                     by_words[service] += strength * word.weight
                     matched[service] += 1
-        # Words only count together: one shared word ("baseball") is not a request for that service.
-        by_words[matched < MIN_WORDS] = 0
+        # Words count together: one word ("baseball") is not a request for that service,
+        # unless it is a long, specific Japanese word (住民税 → ジュミンゼ).
+        by_words[(matched < MIN_WORDS) & (by_words < MIN_SINGLE_KANA)] = 0
         for service in np.flatnonzero(by_words > best):
             phrase_of[service] = phrase_of[service] or "(several keywords)"
         return np.maximum(best, by_words), phrase_of
 
-    def _run_strengths(self, runs: tuple[Run, ...]) -> np.ndarray:
-        """For each catalog reading: its length if it occurs in the question, less if only nearly."""
+    def _run_strengths(self, runs: tuple[Run, ...], whole: Run | None) -> np.ndarray:
+        """For each catalog reading: its length if it occurs in the question, less if only nearly.
+
+        Exact matches may also use the reading of the whole sentence (`whole`), which survives
+        a misheard word splitting oddly (保育演 → ホイク + エンジル still reads ホイクエン...);
+        near matches use content words only, so 住民税 is never taken for 住民票.
+        """
         strengths = np.zeros(len(self._ja_runs))
         if not runs:
             return strengths
+        exact_in = runs + ((whole,) if whole else ())
         for i, reading in enumerate(self._ja_runs):
             whole_words = len(reading) < WHOLE_WORD_BELOW
-            if any(run.contains(reading, whole_words) for run in runs):
+            if any(run.contains(reading, whole_words) for run in exact_in):
                 strengths[i] = len(reading)
         texts = [run.text for run in runs]
         similar = process.cdist(self._ja_runs, texts, scorer=fuzz.partial_ratio, score_cutoff=FUZZY_MIN)
