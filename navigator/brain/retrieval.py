@@ -33,9 +33,11 @@ SHARED_WORD_WEIGHT = 0.6 # ... and counts less when another service uses it too
 MIN_WORDS = 2            # loose words are evidence only when at least this many agree
 MIN_WORD_KANA = 3        # ... and only words of 3+ kana (ホホ for 方法 says nothing)
 MIN_SINGLE_KANA = 5      # one loose word alone is evidence when it is this long
+PHRASE_RUN_DF = 6        # a phrase needs a reading used by at most this many services
 EVIDENCE_WEIGHT = 1.0    # ranking weight of the best phrase against BM25
 NGRAMS = (2, 3)
 _WORD = re.compile(r"[a-z0-9]+")
+_HIRAGANA = re.compile(r"^[\u3041-\u309f]+$")
 _EN_STOP = {"a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
             "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this", "to",
             "was", "will", "with", "i", "me", "my", "we", "our", "you", "your", "do", "does", "did", "can", "could",
@@ -104,7 +106,7 @@ class Retriever:
         self._stem = Stemmer.Stemmer("english").stemWord
         services = list(catalog.services.values())
         preload_runs([text for s in services for text in self._ja_texts_of(s)])
-        self._phrases = [p for i, s in enumerate(services) for p in self._phrases_of(i, s)]
+        self._phrases = self._specific([p for i, s in enumerate(services) for p in self._phrases_of(i, s)])
         self._ja_runs = sorted({run for p in self._phrases if not p.english for run in p.runs})
         self._ja_run_index = {run: i for i, run in enumerate(self._ja_runs)}
         self._words = self._distinctive_words(services)
@@ -145,6 +147,28 @@ class Retriever:
                         users.setdefault((stem, True), set()).add(index)
         return [_Word(text, tuple(sorted(idx)), english) for (text, english), idx in users.items()
                 if len(idx) <= DISTINCTIVE_DF]
+
+    @staticmethod
+    def _specific(phrases: list[_Phrase]) -> list[_Phrase]:
+        """Drop Japanese phrases that say nothing specific once particles and light words are gone.
+
+        「まちとも」 read as マチ, or 「子どもができた」 reduced to コドモ (a word of many services),
+        would otherwise turn any question with 街 or 子ども into evidence.
+        """
+        users: dict[str, set[int]] = {}
+        for phrase in phrases:
+            if not phrase.english:
+                for run in phrase.runs:
+                    users.setdefault(run, set()).add(phrase.service)
+        kept = []
+        for phrase in phrases:
+            if not phrase.english:
+                if sum(map(len, phrase.runs)) <= 2 and len(phrase.text) > 2 and _HIRAGANA.match(phrase.text):
+                    continue  # a hiragana name misread as particles: まちとも → マチ + とも
+                if all(len(users[run]) > PHRASE_RUN_DF for run in phrase.runs):
+                    continue
+            kept.append(phrase)
+        return kept
 
     def _ja_tokens_of(self, service: Service) -> list[str]:
         phrases = [service.name.ja, *self._ja_texts_of(service)]  # the name counts twice
