@@ -43,7 +43,8 @@ def render_text(answer: Answer) -> str:
         if answer.card.qr_url:
             lines.append(f"  → {answer.card.qr_label}: {answer.card.qr_url}")
         if answer.card.bring:
-            lines.append("  " + {"en": "Bring: "}.get(answer.lang, "持ち物: ") + "、".join(answer.card.bring))
+            separator = ", " if answer.lang == "en" else "、"
+            lines.append("  " + {"en": "Bring: "}.get(answer.lang, "持ち物: ") + separator.join(answer.card.bring))
         for fee in answer.card.fees:
             lines.append(f"  {fee}")
         for _, name in answer.card.alternatives:
