@@ -29,6 +29,14 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument("--lang", default="auto", choices=["auto", "ja", "en", "easy_ja"])
     chat.set_defaults(handler="navigator.commands.ask:chat")
 
+    talk = commands.add_parser("talk", help="one spoken turn from a WAV file, or live on the sound devices")
+    talk.add_argument("--in", dest="input", metavar="WAV", help="the visitor's question (any rate, mono or stereo)")
+    talk.add_argument("--out", dest="output", metavar="WAV", help="write the kiosk's spoken reply here")
+    talk.add_argument("--live", action="store_true", help="use the microphone and speaker from kiosk_config.toml")
+    talk.add_argument("--turns", type=int, default=None, help="with --live: stop after N answers")
+    talk.add_argument("--json", action="store_true", help="JSON output (one line per event with --live)")
+    talk.set_defaults(handler="navigator.commands.talk:run")
+
     evaluate = commands.add_parser("eval", help="routing accuracy on a JSONL file of {q, expect}")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print the figures as JSON")

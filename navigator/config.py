@@ -61,6 +61,13 @@ class AudioSection(_Section):
     volume: float = Field(1.0, ge=0, le=2)
 
 
+class ListeningSection(_Section):
+    end_silence_s: float = Field(0.4, ge=0.2, le=2.0)
+    min_speech_s: float = Field(0.25, ge=0.05, le=2.0)
+    max_utterance_s: float = Field(15, ge=2, le=60)
+    barge_in_s: float = Field(0.5, ge=0.2, le=3.0)
+
+
 class SttSection(_Section):
     engine: Literal["faster-whisper", "none"] = "faster-whisper"
     model: str = "base"
@@ -117,6 +124,7 @@ class KioskConfig(_Section):
     session: SessionSection = SessionSection()
     privacy: PrivacySection = PrivacySection()
     audio: AudioSection = AudioSection()
+    listening: ListeningSection = ListeningSection()
     stt: SttSection = SttSection()
     tts: TtsSection = TtsSection()
     llm: LlmSection = LlmSection()

@@ -1,0 +1,274 @@
+"""The voice loop: listen → end of turn → transcribe → answer → speak, interruptible.
+
+Three threads, after pipecat's frame pipeline:
+- capture (the caller's thread, `run()`): microphone frames → VAD → turn detector, with
+  echo gating while the kiosk speaks and barge-in when the visitor talks over it;
+- worker: speech-to-text, the answer (a callable from the application), then speech
+  synthesis sentence by sentence, so the first sentence plays while the next is made;
+- playback: plays synthesized sentences in order.
+An interruption bumps a generation number: everything queued for an older generation is
+dropped wherever it is, and the speaker stops at once.
+Events go to `on_event` (called from any of the threads; the UI hands them to its own).
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from voice.audio import FRAME, RATE, Audio
+from voice.events import (AnswerReady, ErrorCode, Event, Interrupted, PlaybackFinished, PlaybackStarted, Ready,
+                          SpeechAudio, SpeechEnded, SpeechStarted, StageError, Transcript)
+from voice.hallucination import is_hallucination
+from voice.interfaces import AudioSink, AudioSource, SpeechToText, TextToSpeech
+from voice.tts import split_sentences
+from voice.turns import TurnConfig, TurnDetector, TurnEnded, TurnStarted
+
+AnswerFn = Callable[[str, str], AnswerReady]   # (transcript, language) → the answer to speak
+FRAME_S = FRAME / RATE
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    languages: tuple[str, ...] = ("ja", "en")
+    turn: TurnConfig = field(default_factory=TurnConfig)
+    barge_in_s: float = 0.5          # visitor speech needed to interrupt the kiosk
+    echo_tail_s: float = 0.4         # after playback, input is still treated as possible echo
+    echo_margin: float = 2.5         # while speaking, the mic must be this much louder than the expected echo
+    learn_echo_s: float = 0.3        # the first part of each sentence teaches the speaker→mic coupling
+
+
+class _Echo:
+    """What the kiosk is playing, to tell its own voice (through open speakers) from a visitor's."""
+
+    def __init__(self, config: PipelineConfig):
+        self._config = config
+        self._lock = threading.Lock()
+        self._playing: tuple[float, Audio] | None = None   # (monotonic start, audio)
+        self._until = 0.0
+        self.coupling = 0.0
+
+    def started(self, audio: Audio) -> None:
+        with self._lock:
+            self._playing = (time.monotonic(), audio)
+            self.coupling = 0.0
+
+    def finished(self) -> None:
+        with self._lock:
+            self._playing = None
+            self._until = time.monotonic() + self._config.echo_tail_s
+
+    @property
+    def speaking(self) -> bool:
+        return self._playing is not None or time.monotonic() < self._until
+
+    def gate(self, mic_rms: float) -> bool:
+        """True when this frame may be the visitor (louder than the kiosk's own echo)."""
+        with self._lock:
+            if self._playing is None:
+                return time.monotonic() >= self._until or mic_rms > 0.02
+            started, audio = self._playing
+            elapsed = time.monotonic() - started
+            window = audio.samples[max(0, int((elapsed - 0.3) * RATE)) : int(elapsed * RATE) + 1]
+            reference = float(np.sqrt(np.mean(window ** 2))) if len(window) else 0.0
+            if elapsed < self._config.learn_echo_s:
+                if reference > 1e-4:
+                    self.coupling = max(self.coupling, mic_rms / reference)
+                return False
+            expected = self.coupling * reference
+            return mic_rms > max(self._config.echo_margin * expected, 0.005)
+
+
+class VoicePipeline:
+    """One kiosk's voice loop. `run()` blocks in the calling thread until the source ends or `stop()`."""
+
+    def __init__(self, source: AudioSource, sink: AudioSink, vad, stt: SpeechToText, tts: TextToSpeech,
+                 answer: AnswerFn, on_event: Callable[[Event], None], config: PipelineConfig | None = None):
+        self.source, self.sink, self.vad, self.stt, self.tts = source, sink, vad, stt, tts
+        self.answer = answer
+        self.config = config or PipelineConfig()
+        self._emit = on_event
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue = queue.Queue()
+        self._playback: queue.Queue = queue.Queue()
+        self._echo = _Echo(self.config)
+        self._stopping = threading.Event()
+        self._turns_done = 0
+        self._turn_limit: int | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self._threads = [threading.Thread(target=self._work, name="voice-worker", daemon=True),
+                         threading.Thread(target=self._play, name="voice-playback", daemon=True)]
+
+    # -- control -------------------------------------------------------------------
+    def start(self) -> None:
+        for thread in self._threads:
+            if not thread.is_alive():
+                thread.start()
+
+    def run(self, turns: int | None = None) -> None:
+        """Listen until the source ends, `stop()`, or `turns` answers have been spoken."""
+        self._turn_limit = turns
+        self.start()
+        self._emit(Ready())
+        try:
+            self._capture()
+        finally:
+            self.wait_idle()
+
+    def say(self, text: str, lang: str) -> None:
+        """Speak without being asked (a greeting)."""
+        self._jobs.put((self._generation, None, AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
+        self._idle.clear()
+
+    def interrupt(self, at_s: float = 0.0) -> None:
+        """Stop speaking now and drop everything queued (barge-in, a touch on the screen, a reset)."""
+        with self._lock:
+            self._generation += 1
+        self.sink.stop()
+        for pending in (self._jobs, self._playback):
+            while True:
+                try:
+                    pending.get_nowait()
+                except queue.Empty:
+                    break
+        self._emit(Interrupted(at_s))
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self.source.close()
+        self.sink.stop()
+
+    def wait_idle(self, timeout: float = 60.0) -> bool:
+        """Wait until everything asked has been answered and played."""
+        return self._idle.wait(timeout)
+
+    # -- capture thread (VAD, turns, barge-in) ----------------------------------------
+    def _capture(self) -> None:
+        turn = self.config.turn
+        detector = TurnDetector(turn)
+        history: collections.deque[np.ndarray] = collections.deque(
+            maxlen=int((turn.max_utterance_s + turn.pre_roll_s + 2) / FRAME_S))
+        frame_index = 0
+        interrupted_this_turn = False
+        try:
+            for frame in self.source.frames():
+                if self._stopping.is_set():
+                    break
+                history.append(frame.samples)
+                frame_index += 1
+                probability = self.vad.probability(frame.samples)
+                speaking = self._echo.speaking or not self._idle.is_set()
+                if self._echo.speaking and not self._echo.gate(frame.rms()):
+                    probability = 0.0  # the kiosk's own voice through the speakers
+                event = detector.feed(probability)
+                now_s = frame_index * FRAME_S
+                if (speaking and not interrupted_this_turn and detector.in_speech
+                        and detector.speaking_s >= self.config.barge_in_s):
+                    interrupted_this_turn = True
+                    self.interrupt(now_s)
+                if isinstance(event, TurnStarted):
+                    self._emit(SpeechStarted(event.start_s))
+                elif isinstance(event, TurnEnded):
+                    if speaking and not interrupted_this_turn:
+                        continue  # too short to be a barge-in while the kiosk talks: ignore it
+                    interrupted_this_turn = False
+                    audio = self._utterance(history, frame_index, event)
+                    self._emit(SpeechEnded(event.decided_s, event.speech_end_s, audio))
+                    self._idle.clear()
+                    self._jobs.put((self._generation, audio, None))
+                    if self._turn_limit is not None and self._turns_done + self._jobs.qsize() >= self._turn_limit:
+                        break
+        except Exception as exc:  # a device that disappears mid-session
+            self._emit(StageError(ErrorCode.MIC_UNAVAILABLE, str(exc)))
+
+    def _utterance(self, history, frame_index: int, event: TurnEnded) -> Audio:
+        turn = self.config.turn
+        first = max(0, int((event.start_s - turn.pre_roll_s) / FRAME_S))
+        last = int(event.speech_end_s / FRAME_S) + int(0.2 / FRAME_S)
+        oldest = frame_index - len(history)
+        frames = list(history)[max(0, first - oldest) : max(0, last - oldest)]
+        return Audio(np.concatenate(frames) if frames else np.zeros(0, np.float32))
+
+    # -- worker thread (STT → answer → TTS) ----------------------------------------------
+    def _work(self) -> None:
+        while True:
+            generation, audio, ready = self._jobs.get()
+            try:
+                if ready is None:
+                    ready = self._understand(generation, audio)
+                if ready is not None and generation == self._generation:
+                    self._emit(ready)
+                    self._speak(generation, ready)
+            finally:
+                self._playback.put((generation, None))  # end of this answer
+
+    def _understand(self, generation: int, audio: Audio) -> AnswerReady | None:
+        started = time.perf_counter()
+        try:
+            heard = self.stt.transcribe(audio, self.config.languages)
+        except Exception as exc:
+            self._emit(StageError(ErrorCode.STT_FAILED, str(exc)))
+            return None
+        reason = is_hallucination(heard, audio, None)
+        if reason:
+            self._emit(StageError(ErrorCode.NO_SPEECH, reason))
+            return None
+        self._emit(Transcript(heard.text, heard.lang, time.perf_counter() - started))
+        if generation != self._generation:
+            return None
+        try:
+            return self.answer(heard.text, heard.lang)
+        except Exception as exc:
+            self._emit(StageError(ErrorCode.ANSWER_FAILED, str(exc)))
+            return None
+
+    def _speak(self, generation: int, ready: AnswerReady) -> None:
+        for index, sentence in enumerate(ready.sentences):
+            if generation != self._generation:
+                return
+            try:
+                speech = self.tts.synthesize(sentence, ready.lang)
+            except Exception as exc:
+                self._emit(StageError(ErrorCode.TTS_FAILED, str(exc)))
+                return
+            chunk = SpeechAudio(sentence, speech.audio, tuple(speech.cues), index)
+            self._emit(chunk)
+            self._playback.put((generation, chunk))
+
+    # -- playback thread -------------------------------------------------------------------
+    def _play(self) -> None:
+        interrupted = False
+        while True:
+            generation, chunk = self._playback.get()
+            if chunk is None:  # an answer is complete
+                if generation == self._generation or interrupted:
+                    self._emit(PlaybackFinished(interrupted))
+                interrupted = False
+                self._turns_done += 1
+                if self._jobs.empty() and self._playback.empty():
+                    self._idle.set()
+                    if self._turn_limit is not None and self._turns_done >= self._turn_limit:
+                        self.source.close()
+                continue
+            if generation != self._generation:
+                interrupted = True
+                continue
+            self._emit(PlaybackStarted(chunk.sentence, chunk.index))
+            self._echo.started(chunk.audio)
+            try:
+                finished = self.sink.play(chunk.audio)
+            except Exception as exc:
+                self._emit(StageError(ErrorCode.SPEAKER_UNAVAILABLE, str(exc)))
+                finished = False
+            finally:
+                self._echo.finished()
+            if not finished:
+                interrupted = True
