@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system eval bench-ask clean
+.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live clean
 
 run: setup
 	$(VENV)/bin/navigator start
@@ -29,6 +29,13 @@ eval: setup
 
 bench-ask: setup
 	$(VENV)/bin/navigator bench ask
+
+bench-voice: setup
+	$(VENV)/bin/navigator bench voice
+
+# End of speech → first reply audio, measured from outside the kiosk over PulseAudio null sinks.
+bench-voice-live: setup
+	$(PY) tests/bench_live.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     bench_ask.add_argument("--questions", type=int, default=100)
     bench_ask.add_argument("--json", action="store_true")
     bench_ask.set_defaults(handler="navigator.commands.bench:ask")
+    bench_voice = bench_what.add_parser("voice", help="stage timings of spoken turns (file-backed)")
+    bench_voice.add_argument("--wavs", metavar="DIR", help="question WAVs (default: built-in visitor questions)")
+    bench_voice.add_argument("--json", action="store_true")
+    bench_voice.set_defaults(handler="navigator.commands.bench:voice")
 
     config = commands.add_parser("config", help="kiosk_config.toml tools")
     config_what = config.add_subparsers(dest="config_command", required=True, metavar="WHAT")

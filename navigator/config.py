@@ -72,7 +72,7 @@ class SttSection(_Section):
     engine: Literal["faster-whisper", "none"] = "faster-whisper"
     model: str = "base"
     compute_type: Literal["int8", "int8_float32", "float32"] = "int8"
-    beam_size: int = Field(5, ge=1, le=10)
+    beam_size: int = Field(2, ge=1, le=10)
     threads: int = Field(2, ge=1, le=64)
 
 

@@ -115,7 +115,12 @@ class MicrophoneSource:
             self._stream.stop()
             self._stream.close()
         finally:
-            self._queue.put(None)
+            while True:  # nobody may be reading any more: make room for the end marker
+                try:
+                    self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            self._queue.put_nowait(None)
 
 
 class SpeakerSink:

@@ -27,11 +27,22 @@ from voice.events import (AnswerReady, ErrorCode, Event, Interrupted, PlaybackFi
                           SpeechAudio, SpeechEnded, SpeechStarted, StageError, Transcript)
 from voice.hallucination import is_hallucination
 from voice.interfaces import AudioSink, AudioSource, SpeechToText, TextToSpeech
-from voice.tts import split_sentences
+from voice.tts import speaking_chunks, split_sentences
 from voice.turns import TurnConfig, TurnDetector, TurnEnded, TurnStarted
 
 AnswerFn = Callable[[str, str], AnswerReady]   # (transcript, language) → the answer to speak
 FRAME_S = FRAME / RATE
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Work for the worker thread: an utterance to understand (or a ready answer to speak)."""
+
+    generation: int
+    audio: Audio | None = None
+    ready: AnswerReady | None = None
+    speech_end_s: float = -1.0        # identifies the utterance: a speculation matches its turn by it
+    speculative: bool = False
 
 
 @dataclass(frozen=True)
@@ -42,22 +53,42 @@ class PipelineConfig:
     echo_tail_s: float = 0.4         # after playback, input is still treated as possible echo
     echo_margin: float = 2.5         # while speaking, the mic must be this much louder than the expected echo
     learn_echo_s: float = 0.3        # the first part of each sentence teaches the speaker→mic coupling
+    speculate_after_s: float = 0.2   # silence after which transcription starts before the turn is over
+                                     # (its result is used if the visitor says nothing more): -0.2 s latency
+    pre_roll_s: float = 1.0          # audio kept before the detected start: soft first syllables
+                                     # (いんかん...) often score low on the VAD; Whisper ignores silence
 
 
 class _Echo:
-    """What the kiosk is playing, to tell its own voice (through open speakers) from a visitor's."""
+    """What the kiosk is playing, to tell its own voice (through open speakers) from a visitor's.
+
+    The speaker→microphone coupling is learned at the start of each answer, from frames where the
+    kiosk is clearly audible (a ratio of sums, capped), and kept for the rest of the answer.
+    """
+
+    AUDIBLE = 0.01        # reference RMS above which a frame teaches the coupling
+    MAX_COUPLING = 1.5
 
     def __init__(self, config: PipelineConfig):
         self._config = config
         self._lock = threading.Lock()
         self._playing: tuple[float, Audio] | None = None   # (monotonic start, audio)
         self._until = 0.0
+        self._learning_until = 0.0
+        self._sums = [0.0, 0.0]                             # mic, reference
         self.coupling = 0.0
+
+    def answer_started(self) -> None:
+        with self._lock:
+            self._sums = [0.0, 0.0]
+            self.coupling = 0.0
+            self._learning_until = -1.0                     # set when the first sentence starts
 
     def started(self, audio: Audio) -> None:
         with self._lock:
             self._playing = (time.monotonic(), audio)
-            self.coupling = 0.0
+            if self._learning_until < 0:
+                self._learning_until = time.monotonic() + self._config.learn_echo_s
 
     def finished(self) -> None:
         with self._lock:
@@ -71,18 +102,20 @@ class _Echo:
     def gate(self, mic_rms: float) -> bool:
         """True when this frame may be the visitor (louder than the kiosk's own echo)."""
         with self._lock:
+            now = time.monotonic()
             if self._playing is None:
-                return time.monotonic() >= self._until or mic_rms > 0.02
+                return now >= self._until or mic_rms > 0.02
             started, audio = self._playing
-            elapsed = time.monotonic() - started
+            elapsed = now - started
             window = audio.samples[max(0, int((elapsed - 0.3) * RATE)) : int(elapsed * RATE) + 1]
             reference = float(np.sqrt(np.mean(window ** 2))) if len(window) else 0.0
-            if elapsed < self._config.learn_echo_s:
-                if reference > 1e-4:
-                    self.coupling = max(self.coupling, mic_rms / reference)
+            if now < self._learning_until:
+                if reference > self.AUDIBLE:
+                    self._sums[0] += mic_rms
+                    self._sums[1] += reference
+                    self.coupling = min(self.MAX_COUPLING, self._sums[0] / self._sums[1])
                 return False
-            expected = self.coupling * reference
-            return mic_rms > max(self._config.echo_margin * expected, 0.005)
+            return mic_rms > max(self._config.echo_margin * self.coupling * reference, 0.005)
 
 
 class VoicePipeline:
@@ -100,7 +133,6 @@ class VoicePipeline:
         self._playback: queue.Queue = queue.Queue()
         self._echo = _Echo(self.config)
         self._stopping = threading.Event()
-        self._turns_done = 0
         self._turn_limit: int | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -122,14 +154,19 @@ class VoicePipeline:
             self._capture()
         finally:
             self.wait_idle()
+            self.source.close()  # here, in the caller's thread: closing devices must not race with exit
 
     def say(self, text: str, lang: str) -> None:
         """Speak without being asked (a greeting)."""
-        self._jobs.put((self._generation, None, AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
+        self._jobs.put(_Job(self._generation, ready=AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
         self._idle.clear()
 
     def interrupt(self, at_s: float = 0.0) -> None:
         """Stop speaking now and drop everything queued (barge-in, a touch on the screen, a reset)."""
+        self._cancel()
+        self._emit(Interrupted(at_s))
+
+    def _cancel(self) -> None:
         with self._lock:
             self._generation += 1
         self.sink.stop()
@@ -139,12 +176,13 @@ class VoicePipeline:
                     pending.get_nowait()
                 except queue.Empty:
                     break
-        self._emit(Interrupted(at_s))
+        self._playback.put((self._generation, None))  # lets the playback thread report idle
 
     def stop(self) -> None:
+        """End `run()`: stop listening and speaking, drop what is queued."""
         self._stopping.set()
         self.source.close()
-        self.sink.stop()
+        self._cancel()
 
     def wait_idle(self, timeout: float = 60.0) -> bool:
         """Wait until everything asked has been answered and played."""
@@ -157,6 +195,9 @@ class VoicePipeline:
         history: collections.deque[np.ndarray] = collections.deque(
             maxlen=int((turn.max_utterance_s + turn.pre_roll_s + 2) / FRAME_S))
         frame_index = 0
+        last_turn_end = 0  # frame number: an utterance never reaches back into the previous one
+        submitted = 0
+        speculated_for = -1.0
         interrupted_this_turn = False
         try:
             for frame in self.source.frames():
@@ -170,58 +211,82 @@ class VoicePipeline:
                     probability = 0.0  # the kiosk's own voice through the speakers
                 event = detector.feed(probability)
                 now_s = frame_index * FRAME_S
+                if (event is None and detector.in_turn and not detector.in_speech and not speaking
+                        and now_s - detector.speech_end_s >= self.config.speculate_after_s
+                        and speculated_for != detector.speech_end_s):
+                    speculated_for = detector.speech_end_s
+                    audio = self._utterance(history, frame_index, detector.turn_start_s, speculated_for, last_turn_end)
+                    self._jobs.put(_Job(self._generation, audio, speech_end_s=speculated_for, speculative=True))
                 if (speaking and not interrupted_this_turn and detector.in_speech
                         and detector.speaking_s >= self.config.barge_in_s):
                     interrupted_this_turn = True
                     self.interrupt(now_s)
                 if isinstance(event, TurnStarted):
                     self._emit(SpeechStarted(event.start_s))
+                    speculated_for = -1.0
                 elif isinstance(event, TurnEnded):
                     if speaking and not interrupted_this_turn:
                         continue  # too short to be a barge-in while the kiosk talks: ignore it
                     interrupted_this_turn = False
-                    audio = self._utterance(history, frame_index, event)
+                    audio = self._utterance(history, frame_index, event.start_s, event.speech_end_s, last_turn_end)
+                    last_turn_end = int(event.speech_end_s / FRAME_S) + 1
                     self._emit(SpeechEnded(event.decided_s, event.speech_end_s, audio))
                     self._idle.clear()
-                    self._jobs.put((self._generation, audio, None))
-                    if self._turn_limit is not None and self._turns_done + self._jobs.qsize() >= self._turn_limit:
+                    self._jobs.put(_Job(self._generation, audio, speech_end_s=event.speech_end_s))
+                    submitted += 1
+                    if self._turn_limit is not None and submitted >= self._turn_limit:
                         break
         except Exception as exc:  # a device that disappears mid-session
             self._emit(StageError(ErrorCode.MIC_UNAVAILABLE, str(exc)))
 
-    def _utterance(self, history, frame_index: int, event: TurnEnded) -> Audio:
-        turn = self.config.turn
-        first = max(0, int((event.start_s - turn.pre_roll_s) / FRAME_S))
-        last = int(event.speech_end_s / FRAME_S) + int(0.2 / FRAME_S)
+    def _utterance(self, history, frame_index: int, start_s: float, speech_end_s: float, not_before: int) -> Audio:
+        pre_roll = max(self.config.pre_roll_s, self.config.turn.pre_roll_s)
+        first = max(not_before, int((start_s - pre_roll) / FRAME_S))
+        last = int(speech_end_s / FRAME_S) + int(0.2 / FRAME_S)
         oldest = frame_index - len(history)
         frames = list(history)[max(0, first - oldest) : max(0, last - oldest)]
         return Audio(np.concatenate(frames) if frames else np.zeros(0, np.float32))
 
     # -- worker thread (STT → answer → TTS) ----------------------------------------------
     def _work(self) -> None:
+        speculation: tuple[float, object, float] | None = None  # (speech_end_s, recognition, seconds)
         while True:
-            generation, audio, ready = self._jobs.get()
+            job: _Job = self._jobs.get()
+            if job.speculative:
+                if job.generation == self._generation and self._jobs.empty():
+                    speculation = (job.speech_end_s, *self._recognize(job.audio))
+                continue
             try:
+                ready = job.ready
                 if ready is None:
-                    ready = self._understand(generation, audio)
-                if ready is not None and generation == self._generation:
+                    early = speculation if speculation and speculation[0] == job.speech_end_s else None
+                    heard = early[1:] if early else self._recognize(job.audio)
+                    speculation = None
+                    ready = self._understand(job.generation, job.audio, *heard)
+                if ready is not None and job.generation == self._generation:
                     self._emit(ready)
-                    self._speak(generation, ready)
+                    self._echo.answer_started()
+                    self._speak(job.generation, ready)
             finally:
-                self._playback.put((generation, None))  # end of this answer
+                self._playback.put((job.generation, None))  # end of this answer
 
-    def _understand(self, generation: int, audio: Audio) -> AnswerReady | None:
+    def _recognize(self, audio: Audio) -> tuple[object, float]:
+        """Speech-to-text and its duration; an engine failure is returned, not raised."""
         started = time.perf_counter()
         try:
-            heard = self.stt.transcribe(audio, self.config.languages)
+            return self.stt.transcribe(audio, self.config.languages), time.perf_counter() - started
         except Exception as exc:
-            self._emit(StageError(ErrorCode.STT_FAILED, str(exc)))
+            return exc, time.perf_counter() - started
+
+    def _understand(self, generation: int, audio: Audio, heard, seconds: float) -> AnswerReady | None:
+        if isinstance(heard, Exception):
+            self._emit(StageError(ErrorCode.STT_FAILED, str(heard)))
             return None
         reason = is_hallucination(heard, audio, None)
         if reason:
             self._emit(StageError(ErrorCode.NO_SPEECH, reason))
             return None
-        self._emit(Transcript(heard.text, heard.lang, time.perf_counter() - started))
+        self._emit(Transcript(heard.text, heard.lang, seconds))
         if generation != self._generation:
             return None
         try:
@@ -231,7 +296,7 @@ class VoicePipeline:
             return None
 
     def _speak(self, generation: int, ready: AnswerReady) -> None:
-        for index, sentence in enumerate(ready.sentences):
+        for index, sentence in enumerate(speaking_chunks(ready.sentences, ready.lang)):
             if generation != self._generation:
                 return
             try:
@@ -252,11 +317,8 @@ class VoicePipeline:
                 if generation == self._generation or interrupted:
                     self._emit(PlaybackFinished(interrupted))
                 interrupted = False
-                self._turns_done += 1
                 if self._jobs.empty() and self._playback.empty():
                     self._idle.set()
-                    if self._turn_limit is not None and self._turns_done >= self._turn_limit:
-                        self.source.close()
                 continue
             if generation != self._generation:
                 interrupted = True

@@ -17,8 +17,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from faster_whisper import WhisperModel
-from faster_whisper.transcribe import Segment
+
+# CTranslate2's OpenMP threads spin while waiting; on a 2-core kiosk the audio threads preempt
+# them and a 3 s question took ~0.69 s instead of ~0.55 s live. Passive waiting fixes that
+# (read when the library loads, so before the import below; a technician's setting wins).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from faster_whisper import WhisperModel  # noqa: E402
+from faster_whisper.transcribe import Segment  # noqa: E402
 
 from voice.audio import RATE, Audio
 from voice.hallucination import is_prompt_echo
@@ -28,11 +34,12 @@ from voice.whisper_model import SttModelError
 WINDOW_FRAMES = 3000            # Whisper's 30 s window in 10 ms mel frames
 FRAMES_PER_SECOND = 100
 SHORT_MAX_S = 25.0              # utterances up to this long take the short-window path
-SHORT_MARGIN_S = 2.0            # silence encoded after the speech (shorter windows misread more)
+SHORT_MARGIN_S = 3.0            # silence encoded after the speech: with 2 s, 1 of 10 questions was misheard
 MAX_PROMPT_TOKENS = 223         # Whisper's limit for previous-text tokens
 TOKENS_PER_SECOND = 15          # decoding stops here: bounds repetition loops and time
 MAX_TOKENS = 224
 WHISPER_MAX_LENGTH = 448        # Whisper's decoder context, prompt included
+NO_REPEAT_NGRAM = 5             # a question never repeats 5 tokens; Whisper's loops ("…証明書 …証明書") do
 
 
 def default_threads() -> int:
@@ -159,6 +166,7 @@ class WhisperStt:
             # max_length counts the prompt too; the rest bounds repetition loops and decoding time
             max_length=min(WHISPER_MAX_LENGTH, len(sequence) + min(MAX_TOKENS, int(TOKENS_PER_SECOND * seconds) + 16)),
             suppress_blank=True,
+            no_repeat_ngram_size=NO_REPEAT_NGRAM,
         )[0]
         if not result.sequences_ids or not result.scores:
             return Recognition("", lang, no_speech_prob=1.0)

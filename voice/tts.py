@@ -325,3 +325,23 @@ class SpeechRouter:
             warm = getattr(engine, "warm_up", None)
             if callable(warm):
                 warm()
+
+
+FIRST_CHUNK_CHARS = 14  # a first part about this long synthesizes in ~0.1 s (OpenJTalk: ~63 ms per second of speech)
+
+
+def speaking_chunks(sentences: list[str] | tuple[str, ...], lang: str = "ja") -> list[str]:
+    """The sentences as they should be synthesized: the first one split at its first pause
+    (、 or , ) when that pause comes early, so the kiosk starts speaking sooner.
+
+    Speech-synthesis time grows with the sentence (a 4.7 s sentence takes ~0.3 s); the listener
+    hears the comma as a pause either way.
+    """
+    chunks = [s for s in sentences if s.strip()]
+    if not chunks:
+        return []
+    first = chunks[0]
+    pause = re.search(r"[、，,]\s*", first)
+    if pause and 4 <= pause.end() <= 3 * FIRST_CHUNK_CHARS and len(first) - pause.end() >= 6:
+        return [first[: pause.end()].strip(), first[pause.end() :].strip(), *chunks[1:]]
+    return chunks

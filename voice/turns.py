@@ -129,6 +129,16 @@ class TurnDetector:
         return self._phase is _Phase.TURN
 
     @property
+    def speech_end_s(self) -> float:
+        """Stream time just after the last speech frame (where the current silence began)."""
+        return self._t(self._last_speech_end)
+
+    @property
+    def turn_start_s(self) -> float:
+        """Where the current turn's speech began (meaningful while `in_turn`)."""
+        return self._t(self._start)
+
+    @property
     def in_speech(self) -> bool:
         """True while the last frame counted as speech (with hysteresis)."""
         return self._speech

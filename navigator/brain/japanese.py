@@ -35,12 +35,22 @@ _SPELLING = str.maketrans({"ヂ": "ジ", "ヅ": "ズ", "ヲ": "オ", "ヴ": "ブ
 _LATIN = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
+_WORDLIKE = re.compile(r"[\u3041-\u30ff\u3400-\u9fff]")
+
+
 def _frontend(text: str) -> list[dict]:
     """OpenJTalk's analysis, plain mode: 3x faster than pyopenjtalk-plus's extra kanji-reading
-    pass and the same readings for the catalog's phrases (questions and catalog use the same mode)."""
+    pass and the same readings for the catalog's phrases (questions and catalog use the same mode).
+
+    Plain OpenJTalk turns a word it does not know into a pause (阻台 → 「、」: speech recognition
+    writes such homophones); then the fuller mode, which reads it (ソダイ), is used instead.
+    """
     import pyopenjtalk  # engine adapter: imported on first use
 
-    return pyopenjtalk.run_frontend(text, use_vanilla=True)
+    words = pyopenjtalk.run_frontend(text, use_vanilla=True)
+    if any(w["pos"] == "記号" and w["read"] == "、" and _WORDLIKE.search(w["string"]) for w in words):
+        return pyopenjtalk.run_frontend(text)
+    return words
 
 
 @dataclass(frozen=True)
@@ -142,7 +152,7 @@ def full_reading(text: str) -> Run:
     return Run(tuple(word for word in words if word))
 
 
-READING_RULES_VERSION = 6  # bump when the rules above change: cached readings are then rebuilt
+READING_RULES_VERSION = 7  # bump when the rules above change: cached readings are then rebuilt
 
 
 def cache_dir() -> Path:

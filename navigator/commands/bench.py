@@ -44,3 +44,59 @@ def ask(args) -> int:
     }
     print(json.dumps(figures) if args.json else "\n".join(f"{k:36s} {v}" for k, v in figures.items()))
     return 0
+
+
+def voice(args) -> int:
+    """Stage timings of spoken turns from WAV files (or the built-in visitor questions), file-backed."""
+    from pathlib import Path
+
+    from navigator.brain.answerer import Answerer
+    from navigator.catalog import load_catalog
+    from navigator.commands.talk import Timeline
+    from navigator.config import load_config
+    from navigator.speech import CatalogAnswer, build_engines, pipeline_config
+    from navigator.spoken_samples import VISITOR_QUESTIONS, visitor_audio
+    from voice.audio import read_wav
+    from voice.events import AnswerReady
+    from voice.files import BufferSink, BufferSource
+    from voice.pipeline import VoicePipeline
+
+    config = load_config(args.config)
+    catalog = load_catalog(config.catalog_dir)
+    engines = build_engines(config, catalog)
+    engines.stt.warm_up()
+    answer = CatalogAnswer(Answerer(catalog, config.language.default))
+    if args.wavs:
+        files = sorted(Path(args.wavs).glob("*.wav"))
+        if not files:
+            from navigator.errors import UserError
+
+            raise UserError(f"{args.wavs}: no .wav files")
+        samples = [(f.name, read_wav(f), None) for f in files]
+    else:
+        samples = [(q, visitor_audio(q, seed=i), expected) for i, (q, expected) in enumerate(VISITOR_QUESTIONS)]
+    rows = []
+    for name, audio, expected in samples:
+        timeline = Timeline()
+        VoicePipeline(BufferSource(audio), BufferSink(), engines.vad_factory(), engines.stt, engines.tts, answer,
+                      timeline, pipeline_config(config)).run(turns=1)
+        ready = timeline.first(AnswerReady)
+        rows.append({"name": name, **timeline.timings_ms(),
+                     "routed": list(ready[1].service_ids[:1]) if ready else [], "expected": expected})
+    keys = ["end_of_speech_detection", "stt", "answer", "tts_first_audio", "end_of_speech_to_first_audio"]
+    summary = {"turns": len(rows)}
+    for key in keys:
+        values = sorted(r[key] for r in rows if r[key] is not None)
+        summary[key] = {"median_ms": round(statistics.median(values), 1) if values else None,
+                        "p95_ms": round(values[int(0.95 * (len(values) - 1))], 1) if values else None}
+    if not args.wavs:
+        summary["routed_right"] = sum(r["routed"] == [r["expected"]] for r in rows)
+    if args.json:
+        print(json.dumps({"summary": summary, "turns": rows}, ensure_ascii=False))
+    else:
+        for key in keys:
+            print(f"{key:32s} median {summary[key]['median_ms']} ms   p95 {summary[key]['p95_ms']} ms")
+        if "routed_right" in summary:
+            print(f"{'routed right':32s} {summary['routed_right']}/{len(rows)}")
+    return 0
+

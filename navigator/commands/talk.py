@@ -60,6 +60,8 @@ def event_json(event, t: float) -> dict:
             ev.PlaybackStarted: "playback_started", ev.PlaybackFinished: "playback_finished",
             ev.Interrupted: "interrupted", ev.StageError: "error"}[type(event)]
     data: dict = {"event": name, "t": round(t, 3)}
+    if isinstance(event, ev.Ready):
+        data["clock"] = round(time.monotonic() - t, 4)  # CLOCK_MONOTONIC at t = 0, to line events up with other processes
     if isinstance(event, ev.Transcript):
         data |= {"text": event.text, "lang": event.lang, "stt_ms": round(event.seconds * 1000, 1)}
     elif isinstance(event, ev.AnswerReady):
