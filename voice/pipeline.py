@@ -158,8 +158,8 @@ class VoicePipeline:
 
     def say(self, text: str, lang: str) -> None:
         """Speak without being asked (a greeting)."""
+        self._idle.clear()  # before queueing: a fast worker must not report idle first
         self._jobs.put(_Job(self._generation, ready=AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
-        self._idle.clear()
 
     def interrupt(self, at_s: float = 0.0) -> None:
         """Stop speaking now and drop everything queued (barge-in, a touch on the screen, a reset)."""

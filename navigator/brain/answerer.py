@@ -27,9 +27,6 @@ class Answerer:
     def from_folder(cls, path: Path | str, default_lang: Lang = "ja") -> "Answerer":
         return cls(load_catalog(path), default_lang)
 
-    def language_of(self, question: str) -> Lang:
-        return detect_language(clean(question), self.default_lang)
-
     def ask(self, question: str, lang: Lang | str = "auto") -> Answer:
         text = clean(question)
         answer_lang: Lang = detect_language(text, self.default_lang) if lang == "auto" else lang

@@ -58,10 +58,6 @@ class Candidate:
 class Ranking:
     candidates: list[Candidate]  # best first; only services with phrase evidence
 
-    @property
-    def confident(self) -> bool:
-        return bool(self.candidates)
-
     def top(self, k: int = 3) -> list[Candidate]:
         """The best, and up to k-1 others whose score is close enough to be worth showing."""
         if not self.candidates:

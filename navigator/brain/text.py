@@ -39,6 +39,3 @@ def detect_language(text: str, fallback: Lang = "ja") -> Lang:
         return "easy_ja"
     return "ja"
 
-
-def has_japanese(text: str) -> bool:
-    return bool(_KANA.search(text) or _KANJI.search(text))

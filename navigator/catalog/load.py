@@ -38,8 +38,6 @@ class Catalog:
     def office_of(self, service: Service) -> Office | None:
         return self.offices[service.in_person.office] if service.in_person else None
 
-    def in_category(self, category_id: str) -> list[Service]:
-        return [s for s in self.services.values() if s.category == category_id]
 
 
 def load_catalog(root: Path | str) -> Catalog:
