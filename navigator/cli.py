@@ -66,7 +66,76 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--require", type=Path, metavar="SERVICES_TOML",
                        help="also check that every service ID listed in this file exists")
     check.set_defaults(handler="navigator.commands.checks:catalog")
+    _add_product_commands(commands)
     return parser
+
+
+def _add_product_commands(commands) -> None:
+    """The avatar, kiosk window, scenes, LLM and technicians' commands (each module is imported only when run)."""
+    avatar = commands.add_parser("avatar", help="the 3D guide: snapshots and a frame-rate benchmark")
+    avatar_what = avatar.add_subparsers(dest="avatar_command", required=True, metavar="WHAT")
+    snapshot = avatar_what.add_parser("snapshot", help="render one still of the avatar to a PNG")
+    snapshot.add_argument("--out", required=True, type=Path, metavar="PNG")
+    snapshot.add_argument("--size", default="1280x720", metavar="WxH")
+    snapshot.add_argument("--viseme", choices=["a", "i", "u", "e", "o"])
+    snapshot.add_argument("--blink", action="store_true")
+    snapshot.add_argument("--expression", metavar="NAME", help="neutral, happy, sad, surprised")
+    snapshot.add_argument("--gesture", metavar="NAME", help="wave, point, bow, nod (pose at its peak)")
+    snapshot.add_argument("--model", type=Path, metavar="PATH", help="a .glb/.gltf/.vrm avatar (default: the config's)")
+    snapshot.set_defaults(handler="navigator.commands.avatar:snapshot")
+    avatar_bench = avatar_what.add_parser("bench", help="render frames with lip-sync and blinking, print fps")
+    avatar_bench.add_argument("--frames", type=int, default=300)
+    avatar_bench.add_argument("--size", default="1280x720", metavar="WxH")
+    avatar_bench.add_argument("--renderer", choices=["auto", "tinydisplay", "egl"], default=None)
+    avatar_bench.add_argument("--json", action="store_true")
+    avatar_bench.set_defaults(handler="navigator.commands.avatar:bench")
+
+    kiosk = commands.add_parser("kiosk", help="the full-screen kiosk window")
+    kiosk.add_argument("--ask", metavar="TEXT", help="ask TEXT as if typed (with --screenshot: headless check)")
+    kiosk.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window once the answer shows, then exit")
+    kiosk.add_argument("--size", metavar="WxH", help="window size instead of full screen")
+    kiosk.add_argument("--lang", choices=["ja", "en", "easy_ja"])
+    kiosk.add_argument("--no-voice", action="store_true", help="touch and typing only")
+    kiosk.set_defaults(handler="navigator.commands.kiosk:run")
+
+    scene = commands.add_parser("scene", help="PR scenes: check, preview, render to MP4")
+    scene_what = scene.add_subparsers(dest="scene_command", required=True, metavar="WHAT")
+    scene_check = scene_what.add_parser("check", help="validate scene files (FILE:LINE: message)")
+    scene_check.add_argument("files", nargs="+", type=Path)
+    scene_check.set_defaults(handler="navigator.commands.scene:check")
+    preview = scene_what.add_parser("preview", help="play a scene in a window, reloading on save")
+    preview.add_argument("file", type=Path)
+    preview.set_defaults(handler="navigator.commands.scene:preview")
+    render = scene_what.add_parser("render", help="render a scene to MP4 (+ .srt)")
+    render.add_argument("file", type=Path)
+    render.add_argument("-o", "--out", required=True, type=Path, metavar="MP4")
+    render.add_argument("--size", metavar="WxH")
+    render.add_argument("--fps", type=int)
+    render.add_argument("--seconds", type=float)
+    render.add_argument("--no-subtitles", action="store_true", help="do not burn subtitles into the picture")
+    render.set_defaults(handler="navigator.commands.scene:render")
+
+    llm = commands.add_parser("llm", help="the optional conversational model")
+    llm_what = llm.add_subparsers(dest="llm_command", required=True, metavar="WHAT")
+    llm_check = llm_what.add_parser("check", help="reach the [llm] endpoint and report")
+    llm_check.add_argument("--json", action="store_true")
+    llm_check.set_defaults(handler="navigator.commands.llm:check")
+
+    doctor = commands.add_parser("doctor", help="check this kiosk: config, models, voices, sound, display, fonts")
+    doctor.add_argument("--json", action="store_true")
+    doctor.add_argument("--quick", action="store_true", help="skip the slow checks (model load, level, frame rate)")
+    doctor.set_defaults(handler="navigator.commands.doctor:run")
+
+    report = commands.add_parser("report", help="anonymous usage summary for staff (and a PNG chart)")
+    report.add_argument("--chart", type=Path, metavar="PNG")
+    report.add_argument("--days", type=int, default=30)
+    report.add_argument("--json", action="store_true")
+    report.set_defaults(handler="navigator.commands.report:run")
+
+    soak = commands.add_parser("soak", help="many file-backed voice turns in one process: failures and memory")
+    soak.add_argument("--turns", type=int, default=1000)
+    soak.add_argument("--json", action="store_true")
+    soak.set_defaults(handler="navigator.commands.soak:run")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,7 +81,6 @@ class Engines:
 def build_engines(config: KioskConfig, catalog: Catalog) -> Engines:
     """Load VAD, Whisper and the TTS voices named in the config; raise UserError with the fix if one is missing."""
     from navigator.errors import UserError
-    from voice.tts import SpeechRouter
     from voice.vad import SileroVad, VadModelMissing
     from voice.whisper_model import SttModelError, default_cache_dir, resolve_model
 
@@ -96,6 +95,13 @@ def build_engines(config: KioskConfig, catalog: Catalog) -> Engines:
 
     stt = WhisperStt(model_path, threads=config.stt.threads, compute_type=config.stt.compute_type,
                      beam_size=config.stt.beam_size, initial_prompt=stt_prompt(catalog))
+    return Engines(vad_factory=SileroVad, stt=stt, tts=build_tts(config))
+
+
+def build_tts(config: KioskConfig) -> "SpeechRouter":
+    """The voices named in [tts] (OpenJTalk for Japanese, pyttsx3 for the rest), behind one router."""
+    from voice.tts import SpeechRouter
+
     japanese = other = None
     if config.tts.japanese == "openjtalk":
         from voice.tts_openjtalk import OpenJTalkTts
@@ -107,7 +113,7 @@ def build_engines(config: KioskConfig, catalog: Catalog) -> Engines:
         other = Pyttsx3Tts(speed=config.tts.speed, volume=config.audio.volume)
         if config.tts.japanese == "pyttsx3":
             japanese = other
-    return Engines(vad_factory=SileroVad, stt=stt, tts=SpeechRouter(japanese=japanese, other=other))
+    return SpeechRouter(japanese=japanese, other=other)
 
 
 def warm_up(engines: Engines, languages: tuple[str, ...]) -> None:
