@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from navigator.brain.answer import Answer
 from navigator.brain.answerer import Answerer
+
+if TYPE_CHECKING:
+    from navigator.config import KioskConfig
 
 MAX_TURNS = 6  # turns kept for follow-up questions; older ones are dropped
 
@@ -50,3 +54,8 @@ class Conversation:
     def _remember(self, question: str, answer: Answer) -> None:
         self.history.append(Turn(question, answer))
         del self.history[:-MAX_TURNS]
+
+
+def build_conversation(config: "KioskConfig", answerer: Answerer) -> Conversation:
+    """The conversation the config asks for (catalog only unless [llm] enabled = true)."""
+    return Conversation(answerer)
