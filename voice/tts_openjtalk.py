@@ -167,7 +167,7 @@ class OpenJTalkTts:
 
     def __init__(self, speed: float = 1.0, half_tone: float = 0.0, volume: float = 1.0,
                  pronunciations: Mapping[str, str] | Path | str | None = PRONUNCIATIONS,
-                 lead_silence_s: float | None = 0.01, tail_silence_s: float | None = 0.25,
+                 lead_silence_s: float | None = 0.05, tail_silence_s: float | None = 0.25,
                  timing: Timing = "auto"):
         if not 0.5 <= speed <= 2.0:
             raise ValueError(f"speed {speed} is outside 0.5..2.0")
