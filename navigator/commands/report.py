@@ -1,0 +1,44 @@
+"""`navigator report`: anonymous usage summary for staff, and a PNG chart."""
+
+from __future__ import annotations
+
+import json
+
+from navigator.config import load_config
+from navigator.errors import UserError
+from navigator.ops.usage import DB_NAME
+
+
+def _service_names(config) -> dict[str, str]:
+    try:
+        from navigator.catalog import load_catalog
+
+        catalog = load_catalog(config.catalog_dir)
+    except UserError:
+        return {}
+    return {sid: service.name.ja for sid, service in catalog.services.items()}
+
+
+def run(args) -> int:
+    from navigator.ops.report import save_chart, summarize, text_report
+
+    config = load_config(args.config)
+    if args.days < 1:
+        raise UserError("report: --days must be 1 or more")
+    db = config.resolve(config.paths.logs) / DB_NAME
+    summary = summarize(db, args.days, _service_names(config))
+    if args.chart:
+        try:
+            save_chart(summary, args.chart)
+        except OSError as exc:
+            raise UserError(f"{args.chart}: cannot save the chart: {exc}") from None
+    if args.json:
+        print(json.dumps(summary.to_json() | {"database": str(db), "chart": str(args.chart) if args.chart else None},
+                         ensure_ascii=False, indent=2))
+    else:
+        print(text_report(summary))
+        if not db.is_file():
+            print(f"  (no usage database at {db})")
+        if args.chart:
+            print(f"chart: {args.chart}")
+    return 0

@@ -1,0 +1,50 @@
+"""What a doctor check returns, and what it is given."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Literal
+
+Status = Literal["OK", "WARN", "FAIL"]
+OK: Status = "OK"
+WARN: Status = "WARN"
+FAIL: Status = "FAIL"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the doctor's table: what was checked, how it went, and what to do when it is not OK."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+    data: dict = field(default_factory=dict, compare=False)
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix, **(
+            {"data": self.data} if self.data else {})}
+
+
+@dataclass
+class Context:
+    """The config the checks look at (the defaults when the file is broken) and the options."""
+
+    config: object
+    config_ok: bool = True
+    quick: bool = False
+    environ: dict = field(default_factory=lambda: dict(os.environ))
+
+
+def run_python(code: str, timeout: float, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter (probes that could crash or hang: Qt, Panda3D)."""
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
+                          env=env if env is not None else dict(os.environ))
+
+
+def last_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""

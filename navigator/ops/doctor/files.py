@@ -1,0 +1,28 @@
+"""The technician's config and the service catalog."""
+
+from __future__ import annotations
+
+from navigator.ops.doctor.base import FAIL, OK, Check, Context
+
+
+def config_file(ctx: Context, problem: str | None, path) -> Check:
+    if problem:
+        return Check("config", FAIL, problem.splitlines()[0] + (f" (+{len(problem.splitlines()) - 1} more)"
+                                                                 if len(problem.splitlines()) > 1 else ""),
+                     f"edit {path} (see its comments), then `navigator config check`; "
+                     "until then the checks below use the defaults", {"problems": problem.splitlines()})
+    return Check("config", OK, f"{ctx.config.source} (kiosk {ctx.config.kiosk.id})")
+
+
+def catalog(ctx: Context) -> Check:
+    from navigator.catalog import load_catalog
+    from navigator.errors import UserError
+
+    try:
+        loaded = load_catalog(ctx.config.catalog_dir)
+    except UserError as exc:
+        lines = str(exc).splitlines()
+        return Check("catalog", FAIL, lines[0] + (f" (+{len(lines) - 1} more)" if len(lines) > 1 else ""),
+                     "fix the file and line named, then `navigator catalog check`", {"problems": lines})
+    return Check("catalog", OK, f"{len(loaded.services)} services, {len(loaded.offices)} offices "
+                                f"({ctx.config.catalog_dir})")
