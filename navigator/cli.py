@@ -96,6 +96,9 @@ def _add_product_commands(commands) -> None:
     kiosk.add_argument("--size", metavar="WxH", help="window size instead of full screen")
     kiosk.add_argument("--lang", choices=["ja", "en", "easy_ja"])
     kiosk.add_argument("--no-voice", action="store_true", help="touch and typing only")
+    kiosk.add_argument("--voice-wav", type=Path, metavar="WAV",
+                       help="the visitor's question from a WAV through the real voice pipeline (headless check)")
+    kiosk.add_argument("--json", action="store_true", help="with --screenshot: print the check's figures as JSON")
     kiosk.set_defaults(handler="navigator.commands.kiosk:run")
 
     scene = commands.add_parser("scene", help="PR scenes: check, preview, render to MP4")

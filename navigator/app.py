@@ -1,0 +1,440 @@
+"""The composition root: config, catalog, conversation, voice loop, avatar, scenes and ops wired into the kiosk.
+
+The one place that chooses real or file-backed adapters. The window (navigator.ui) receives a
+`KioskServices`; the voice loop runs on its own thread and knows nothing of Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from navigator.brain.answer import Answer, compose
+from navigator.brain.answerer import Answerer
+from navigator.brain.conversation import Conversation, build_conversation
+from navigator.catalog import Catalog, load_catalog
+from navigator.config import KioskConfig
+from navigator.errors import UserError
+from voice.audio import FRAME, RATE, Audio
+from voice.events import AnswerReady, ErrorCode, StageError
+
+log = logging.getLogger(__name__)
+RESTART_EXIT_CODE = 75      # the window asks `navigator kiosk` to start itself again
+
+
+# -- answering ------------------------------------------------------------------------------------
+class SharedConversation:
+    """The visitor's conversation, shared by typing (UI worker) and voice (voice worker) under one lock."""
+
+    def __init__(self, conversation: Conversation, catalog: Catalog):
+        self.conversation = conversation
+        self.catalog = catalog
+        self._lock = threading.Lock()
+
+    def ask(self, question: str, lang: str) -> Answer:
+        with self._lock:
+            return self.conversation.ask(question, lang)
+
+    def answer_for_service(self, service_id: str, lang: str) -> Answer:
+        """The card for a service picked by touch (no retrieval): the same grounded composition."""
+        service = self.catalog.service(service_id)
+        name = service.name.get(lang)
+        return compose(service, self.catalog, lang, question=name)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.conversation.reset()
+
+
+@dataclass
+class VoiceAnswer:
+    """The voice loop's answer callable: the transcript → the grounded answer in the visitor's language."""
+
+    conversation: SharedConversation
+    current_lang: Callable[[], str]
+    offered: tuple[str, ...]
+    auto_switch: bool = True
+
+    def __call__(self, text: str, heard_lang: str) -> AnswerReady:
+        answer = self.conversation.ask(text, self.target(heard_lang))
+        return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
+                           service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
+
+    def target(self, heard_lang: str) -> str:
+        current = self.current_lang()
+        if not self.auto_switch:
+            return current
+        if heard_lang == "en" and "en" in self.offered:
+            return "en"
+        if heard_lang == "ja" and current == "en":
+            return "ja" if "ja" in self.offered else current
+        return current
+
+
+# -- audio adapters used when a device is missing ---------------------------------------------------
+class SilentSource:
+    """A microphone that hears nothing, paced in real time: keeps the loop speaking when there is no mic."""
+
+    def __init__(self):
+        self._closed = threading.Event()
+
+    def frames(self) -> Iterator[Audio]:
+        silence = np.zeros(FRAME, dtype=np.float32)
+        while not self._closed.wait(FRAME / RATE):
+            yield Audio(silence)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class NullSink:
+    """A speaker that is not there (the subtitles carry the answer)."""
+
+    def play(self, audio: Audio) -> bool:
+        return True
+
+    def stop(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+class HearsNothing:
+    """VAD for a loop that cannot listen (no speech model): every frame is silence."""
+
+    def probability(self, samples) -> float:
+        return 0.0
+
+
+class MeteredSource:
+    """Passes frames through and reports their RMS (about 10 times a second) for the level meter."""
+
+    def __init__(self, source, on_level: Callable[[float], None], every: int = 3):
+        self.source, self._on_level, self._every = source, on_level, every
+
+    def frames(self) -> Iterator[Audio]:
+        peak = 0.0
+        for index, frame in enumerate(self.source.frames(), 1):
+            peak = max(peak, frame.rms())
+            if index % self._every == 0:
+                self._on_level(peak)
+                peak = 0.0
+            yield frame
+
+    def close(self) -> None:
+        self.source.close()
+
+
+# -- the voice loop ----------------------------------------------------------------------------------
+@dataclass
+class VoiceLoop:
+    """Builds the engines and runs voice.pipeline.VoicePipeline on its own thread; failures become events.
+
+    `source_factory` / `sink_factory` give the microphone and speaker (sounddevice by default;
+    WAV buffers in tests). A missing microphone or speech model leaves a loop that still speaks
+    (touch-only input); a missing speaker leaves subtitles only.
+    """
+
+    config: KioskConfig
+    catalog: Catalog
+    answer: Callable[[str, str], AnswerReady]
+    source_factory: Callable[[], object] | None = None
+    sink_factory: Callable[[], object] | None = None
+    engines: object | None = None
+    input_device: str | int = ""
+    output_device: str | int = ""
+    pipeline: object | None = field(default=None, init=False)
+    _thread: threading.Thread | None = field(default=None, init=False)
+    _pending: tuple[str, str] | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _sink: object | None = field(default=None, init=False)
+
+    def __post_init__(self):
+        self.input_device = self.input_device or self.config.audio.input_device
+        self.output_device = self.output_device or self.config.audio.output_device
+
+    def start(self, on_event: Callable[[object], None], on_level: Callable[[float], None]) -> None:
+        self._thread = threading.Thread(target=self._run, args=(on_event, on_level), name="voice-loop", daemon=True)
+        self._thread.start()
+
+    def say(self, text: str, lang: str) -> None:
+        with self._lock:
+            if self.pipeline is None:
+                self._pending = (text, lang)     # spoken as soon as the engines are ready
+                return
+        self.pipeline.say(text, lang)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._pending = None
+        if self.pipeline is not None:
+            self.pipeline.interrupt()
+
+    def forget(self) -> None:
+        self.interrupt()
+
+    def stop(self) -> None:
+        if self.pipeline is not None:
+            self.pipeline.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        if self._sink is not None:
+            try:
+                self._sink.close()
+            except Exception:
+                pass
+
+    def _run(self, on_event, on_level) -> None:
+        from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config, warm_up
+        from voice.pipeline import VoicePipeline
+
+        listening = True
+        try:
+            engines = self.engines or build_engines(self.config, self.catalog)
+            vad, stt, tts = engines.vad_factory(), engines.stt, engines.tts
+            warm_up(engines, languages_for_stt(self.config))
+        except (UserError, OSError, RuntimeError) as exc:
+            on_event(StageError(ErrorCode.STT_MODEL_MISSING, str(exc)))
+            listening, vad, stt = False, HearsNothing(), None
+            try:
+                tts = build_tts(self.config)
+            except Exception as tts_exc:
+                on_event(StageError(ErrorCode.TTS_FAILED, str(tts_exc)))
+                tts = None
+        source = SilentSource()
+        if listening:
+            try:
+                source = self.source_factory() if self.source_factory else self._microphone()
+            except Exception as exc:
+                on_event(StageError(ErrorCode.MIC_UNAVAILABLE, str(exc)))
+        try:
+            self._sink = self.sink_factory() if self.sink_factory else self._speaker()
+        except Exception as exc:
+            on_event(StageError(ErrorCode.SPEAKER_UNAVAILABLE, str(exc)))
+            self._sink = NullSink()
+        pipeline = VoicePipeline(MeteredSource(source, on_level), self._sink, vad, stt, tts, self.answer, on_event,
+                                 pipeline_config(self.config))
+        with self._lock:
+            self.pipeline, pending, self._pending = pipeline, self._pending, None
+        if pending:
+            pipeline.say(*pending)
+        try:
+            pipeline.run()
+        except Exception as exc:   # never take the window down with the voice loop
+            log.error("voice loop stopped: %s: %s", type(exc).__name__, exc)
+            on_event(StageError(ErrorCode.MIC_UNAVAILABLE, str(exc)))
+
+    def _microphone(self):
+        from voice.devices import MicrophoneSource
+
+        return MicrophoneSource(self.input_device)
+
+    def _speaker(self):
+        from voice.devices import SpeakerSink
+
+        return SpeakerSink(self.output_device, volume=self.config.audio.volume)
+
+
+def test_tone(device: str | int, volume: float = 0.5) -> None:
+    """One second of a soft 660 Hz tone on `device` (the technician's speaker test)."""
+    from voice.devices import SpeakerSink
+
+    t = np.arange(RATE) / RATE
+    envelope = np.minimum(1.0, np.minimum(t, 1 - t) * 20)
+    sink = SpeakerSink(device, volume=volume)
+    try:
+        sink.play(Audio((0.3 * np.sin(2 * np.pi * 660 * t) * envelope).astype(np.float32)))
+    finally:
+        sink.close()
+
+
+# -- avatar and attract content ----------------------------------------------------------------------
+def avatar_model(config: KioskConfig) -> Path | None:
+    """The configured avatar file, or None for the built-in guide (a folder means the built-in one)."""
+    path = config.resolve(config.paths.avatar)
+    return path if path.is_file() else None
+
+
+def still_picture(config: KioskConfig) -> Path | None:
+    """A PNG of the guide to show when the 3D view cannot run."""
+    folder = config.resolve(config.paths.avatar)
+    folder = folder if folder.is_dir() else folder.parent
+    for name in ("still.png", "guide.png"):
+        if (folder / name).is_file():
+            return folder / name
+    return None
+
+
+def make_guide(config: KioskConfig) -> Callable[[tuple[int, int], str], object]:
+    def build(size: tuple[int, int], framing: str):
+        from navigator.ui.guide import StageGuide
+
+        return StageGuide(size, framing=framing, model=avatar_model(config))
+    return build
+
+
+def attract_scenes(config: KioskConfig) -> Callable[[tuple[int, int]], object] | None:
+    """A factory of scene players for the attract mode, cycling through [paths] scenes; None if none.
+
+    Called on the UI thread (the player's stage is Panda3D); the window runs `prepare()` in the background.
+    """
+    import importlib.util
+
+    folder = config.resolve(config.paths.scenes)
+    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+    if not files or importlib.util.find_spec("navigator.scene.player") is None:
+        return None
+    turn = {"next": 0}
+
+    def next_player(size: tuple[int, int]):
+        from navigator.scene.model import load_scene
+        from navigator.scene.player import ScenePlayer
+        from navigator.speech import build_tts
+
+        path = files[turn["next"] % len(files)]
+        turn["next"] += 1
+        return ScenePlayer(load_scene(path), size=size, tts=build_tts(config))
+    return next_player
+
+
+# -- everything together -------------------------------------------------------------------------------
+@dataclass
+class Kiosk:
+    services: object                      # navigator.ui.services.KioskServices
+    conversation: SharedConversation
+    voice: VoiceLoop | None
+    window: object | None = None
+
+
+def build_kiosk(config: KioskConfig, *, voice: bool = True, source_factory=None, sink_factory=None,
+                engines=None, guide_factory=None, attract: bool = True) -> Kiosk:
+    """Wire the kiosk from the config. Tests pass WAV sources/sinks, preloaded engines or a guide factory."""
+    from navigator.ui.services import KioskServices
+    from navigator.ui.technician import TechnicianActions
+
+    catalog = load_catalog(config.catalog_dir)
+    answerer = Answerer(catalog, config.language.default)
+    conversation = SharedConversation(build_conversation(config, answerer), catalog)
+    holder: list[Kiosk] = []
+    current_lang = lambda: holder[0].window.lang if holder and holder[0].window else config.language.default  # noqa: E731
+    voice_loop = None
+    if voice:
+        voice_loop = VoiceLoop(config, catalog,
+                               VoiceAnswer(conversation, current_lang, tuple(config.language.offered),
+                                           config.language.auto_switch),
+                               source_factory=source_factory, sink_factory=sink_factory, engines=engines)
+    ops = _ops(config)
+    services = KioskServices(
+        config=config, catalog=catalog, ask=conversation.ask, answer_for_service=conversation.answer_for_service,
+        reset_conversation=conversation.reset, make_guide=guide_factory or make_guide(config),
+        still_picture=still_picture(config), voice=voice_loop,
+        attract_player=attract_scenes(config) if attract else None,
+        record_usage=ops.record, on_ready=[ops.ready], heartbeat=ops.ping)
+    kiosk = Kiosk(services, conversation, voice_loop)
+    holder.append(kiosk)
+    services.technician = TechnicianActions(
+        list_devices=_list_devices, apply_devices=lambda i, o: _apply_devices(kiosk, i, o),
+        test_tone=lambda device: threading.Thread(target=_safe_tone, args=(device, config), daemon=True).start(),
+        set_default_language=lambda lang: kiosk.window.set_default_language(lang),
+        restart=lambda: _quit(kiosk, RESTART_EXIT_CODE), exit=lambda: _quit(kiosk, 0),
+        current_devices=lambda: (str(voice_loop.input_device), str(voice_loop.output_device)) if voice_loop else ("", ""))
+    return kiosk
+
+
+def _list_devices() -> list[dict]:
+    from voice.devices import list_devices
+
+    return list_devices()
+
+
+def _safe_tone(device, config: KioskConfig) -> None:
+    try:
+        test_tone(device, volume=min(1.0, config.audio.volume))
+    except Exception as exc:
+        log.warning("speaker test failed: %s", exc)
+
+
+def _apply_devices(kiosk: Kiosk, input_device: str, output_device: str) -> None:
+    """Restart the voice loop on other devices (the technician's choice, until the next start)."""
+    old = kiosk.voice
+    if old is None or kiosk.window is None:
+        return
+    old.stop()
+    new = VoiceLoop(old.config, old.catalog, old.answer, engines=old.engines or _engines_of(old),
+                    input_device=input_device, output_device=output_device)
+    kiosk.voice = kiosk.services.voice = new
+    kiosk.window.voice_available = kiosk.window.tts_available = True
+    kiosk.window.banner.clear()
+    new.start(kiosk.window.voice_signals.event.emit, kiosk.window.voice_signals.level.emit)
+
+
+def _engines_of(loop: VoiceLoop):
+    pipeline = loop.pipeline
+    if pipeline is None or pipeline.stt is None:
+        return None
+    from navigator.speech import Engines
+
+    return Engines(vad_factory=type(pipeline.vad), stt=pipeline.stt, tts=pipeline.tts)
+
+
+def _quit(kiosk: Kiosk, code: int) -> None:
+    if kiosk.window is not None:
+        kiosk.window.quit_kiosk(code)
+
+
+@dataclass
+class _Ops:
+    """Logging, usage counts and the systemd watchdog from navigator.ops (no-ops until it is installed)."""
+
+    recorder: object | None = None
+    watchdog: object | None = None
+
+    def record(self, answer: Answer, latency_ms: float, channel: str) -> None:
+        if self.recorder is not None:
+            try:
+                self.recorder.record(answer, latency_ms=latency_ms, channel=channel)
+            except Exception as exc:
+                log.warning("usage not recorded: %s", exc)
+
+    def ready(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.ready()
+
+    def ping(self) -> None:
+        if self.watchdog is not None:
+            self.watchdog.ping()
+
+
+def _ops(config: KioskConfig) -> _Ops:
+    import importlib.util
+
+    ops = _Ops()
+    if importlib.util.find_spec("navigator.ops") is None:
+        return ops
+    if importlib.util.find_spec("navigator.ops.usage"):
+        from navigator.ops.usage import UsageRecorder
+
+        ops.recorder = UsageRecorder.from_config(config)
+    if importlib.util.find_spec("navigator.ops.watchdog"):
+        from navigator.ops.watchdog import Watchdog
+
+        ops.watchdog = Watchdog()
+    return ops
+
+
+def setup_logging(config: KioskConfig) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("navigator.ops") and importlib.util.find_spec("navigator.ops.logs"):
+        from navigator.ops.logs import setup_logging as ops_logging
+
+        ops_logging(config, component="kiosk")
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

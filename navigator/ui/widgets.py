@@ -1,0 +1,147 @@
+"""Small building blocks: the calm banner, the listening indicator with mic level, subtitles."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+
+
+def label(text: str = "", name: str = "body", wrap: bool = True) -> QLabel:
+    widget = QLabel(text)
+    widget.setObjectName(name)
+    widget.setWordWrap(wrap)
+    widget.setTextFormat(Qt.TextFormat.PlainText)
+    return widget
+
+
+class Banner(QFrame):
+    """A calm notice (symbol + words, never colour alone); several can be shown at once."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self._text = label("", "body")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(18, 8, 18, 8)
+        layout.addWidget(self._text)
+        self._messages: dict[str, str] = {}     # code → the message in the current language
+        self.hide()
+
+    def show_message(self, code: str, text: str) -> None:
+        self._messages[code] = text
+        self._refresh()
+
+    def clear(self, code: str | None = None) -> None:
+        if code is None:
+            self._messages.clear()
+        else:
+            self._messages.pop(code, None)
+        self._refresh()
+
+    @property
+    def codes(self) -> list[str]:
+        return list(self._messages)
+
+    def text(self) -> str:
+        return self._text.text()
+
+    def _refresh(self) -> None:
+        self._text.setText("\n".join(self._messages.values()))
+        self.setVisible(bool(self._messages))
+
+
+class ListeningIndicator(QFrame):
+    """The voice state as a symbol and a word, and a microphone level bar."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.state = "starting"
+        self.state_label = label("", "state", wrap=True)
+        self.level = QProgressBar()
+        self.level.setRange(0, 100)
+        self.level.setTextVisible(False)
+        self.level.setFixedWidth(220)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state_label, 1)
+        layout.addWidget(self.level)
+        self._decay = QTimer(self)
+        self._decay.timeout.connect(lambda: self.level.setValue(max(0, self.level.value() - 8)))
+        self._decay.start(100)
+
+    def set_state(self, state: str, text: str) -> None:
+        self.state = state
+        self.state_label.setText(text)
+        self.level.setVisible(state not in ("off", "starting"))
+
+    def set_level(self, rms: float) -> None:
+        """RMS of 16 kHz float audio → 0-100 on a log scale (-60 dBFS .. 0)."""
+        import math
+
+        db = 20 * math.log10(max(rms, 1e-6))
+        self.level.setValue(max(self.level.value(), int(max(0.0, min(1.0, (db + 60) / 60)) * 100)))
+
+
+class Subtitles(QFrame):
+    """What the guide says (bold) and what the visitor said (muted), each with a word label."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.guide = label("", "subtitleGuide")
+        self.visitor = label("", "subtitleVisitor")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(20, 12, 20, 12)
+        layout.addWidget(self.visitor)
+        layout.addWidget(self.guide)
+        self._guide_prefix = self._visitor_prefix = ""
+        self.guide_text = self.visitor_text = ""
+
+    def set_prefixes(self, guide: str, visitor: str) -> None:
+        self._guide_prefix, self._visitor_prefix = guide, visitor
+        self.show_guide(self.guide_text)
+        self.show_visitor(self.visitor_text)
+
+    def show_guide(self, text: str) -> None:
+        self.guide_text = text
+        self.guide.setText(f"{self._guide_prefix} {text}" if text else "")
+
+    def show_visitor(self, text: str) -> None:
+        self.visitor_text = text
+        self.visitor.setText(f"{self._visitor_prefix} {text}" if text else "")
+
+    def clear(self) -> None:
+        self.show_guide("")
+        self.show_visitor("")
+
+
+class TapCorner(QWidget):
+    """An invisible corner: `taps` touches within `window_s` seconds emit `unlocked` (technician gesture)."""
+
+    unlocked = Signal()
+
+    def __init__(self, taps: int = 5, window_s: float = 3.0, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._needed, self._window = taps, window_s
+        self._times: list[float] = []
+        self.setFixedSize(110, 110)
+
+    def mousePressEvent(self, event) -> None:
+        import time
+
+        now = time.monotonic()
+        self._times = [t for t in self._times if now - t <= self._window] + [now]
+        if len(self._times) >= self._needed:
+            self._times.clear()
+            self.unlocked.emit()
+        event.accept()
+
+
+def button(text: str, name: str = "", on_click=None) -> QPushButton:
+    widget = QPushButton(text)
+    if name:
+        widget.setObjectName(name)
+    widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    if on_click:
+        widget.clicked.connect(on_click)
+    return widget
