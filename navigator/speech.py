@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from navigator.brain.answer import Answer
 from navigator.brain.answerer import Answerer
+from navigator.brain.conversation import Conversation, build_conversation
 from navigator.catalog import Catalog
 from navigator.config import KioskConfig
 from voice.events import AnswerReady
@@ -57,16 +58,41 @@ def languages_for_stt(config: KioskConfig) -> tuple[str, ...]:
 
 @dataclass
 class CatalogAnswer:
-    """The pipeline's answer callable: a transcript → the grounded answer to speak."""
+    """The pipeline's answer callable: a transcript → the grounded answer to speak.
+
+    With a `conversation` whose chat model is on ([llm] enabled = true), the answer streams: the
+    call returns as soon as the first guarded sentence is ready (AnswerReady.sentences), and the
+    rest follow through AnswerReady.more while the first is being spoken. `payload` is the answer
+    as known then (service, card, URLs); `conversation.last` is the whole answer once spoken.
+    """
 
     answerer: Answerer
     prefer_easy_japanese: bool = False
+    conversation: Conversation | None = None
+
+    @classmethod
+    def from_config(cls, config: KioskConfig, answerer: Answerer,
+                    conversation: Conversation | None = None) -> "CatalogAnswer":
+        """The answer callable the config asks for: through a Conversation when [llm] is enabled."""
+        if conversation is None and config.llm.enabled:
+            conversation = build_conversation(config, answerer)
+        return cls(answerer, conversation=conversation)
 
     def __call__(self, text: str, lang: str) -> AnswerReady:
         target = "en" if lang == "en" else ("easy_ja" if self.prefer_easy_japanese else "ja")
-        answer: Answer = self.answerer.ask(text, target)
+        if self.conversation is not None and self.conversation.model is not None:
+            return self._streamed(text, target)
+        answer: Answer = self.conversation.ask(text, target) if self.conversation else self.answerer.ask(text, target)
         return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
                            service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
+
+    def _streamed(self, text: str, target: str) -> AnswerReady:
+        sentences = self.conversation.stream(text, target)
+        first = next(sentences, None)
+        answer = self.conversation.draft
+        return AnswerReady(text=answer.text, lang=answer.lang, sentences=(first,) if first else (),
+                           service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer,
+                           more=sentences)
 
 
 @dataclass

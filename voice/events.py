@@ -5,6 +5,7 @@ Errors carry a stable `code` (ErrorCode) that UIs and logs can rely on.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -56,6 +57,8 @@ class AnswerReady:
     service_ids: tuple[str, ...] = ()
     urls: tuple[str, ...] = ()
     payload: object = field(default=None, repr=False, compare=False)  # the caller's answer object
+    more: Iterable[str] | None = field(default=None, repr=False, compare=False)  # sentences still being made
+                                       # (a streaming model): spoken after `sentences`, as each one arrives
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ Events go to `on_event` (called from any of the threads; the UI hands them to it
 from __future__ import annotations
 
 import collections
+import itertools
 import queue
 import threading
 import time
@@ -296,7 +297,8 @@ class VoicePipeline:
             return None
 
     def _speak(self, generation: int, ready: AnswerReady) -> None:
-        for index, sentence in enumerate(speaking_chunks(ready.sentences, ready.lang)):
+        sentences = itertools.chain(speaking_chunks(ready.sentences, ready.lang), self._more(ready))
+        for index, sentence in enumerate(sentences):
             if generation != self._generation:
                 return
             try:
@@ -307,6 +309,16 @@ class VoicePipeline:
             chunk = SpeechAudio(sentence, speech.audio, tuple(speech.cues), index)
             self._emit(chunk)
             self._playback.put((generation, chunk))
+
+    def _more(self, ready: AnswerReady):
+        """The sentences still being made (AnswerReady.more); a failure there ends the answer, not the worker."""
+        more = iter(ready.more or ())
+        try:
+            yield from more
+        except Exception as exc:
+            self._emit(StageError(ErrorCode.ANSWER_FAILED, str(exc)))
+        finally:
+            getattr(more, "close", lambda: None)()
 
     # -- playback thread -------------------------------------------------------------------
     def _play(self) -> None:

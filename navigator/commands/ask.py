@@ -1,9 +1,15 @@
-"""`navigator ask` (one question, or JSON lines from stdin) and `navigator chat` (terminal conversation)."""
+"""`navigator ask` (one question, or JSON lines from stdin) and `navigator chat` (terminal conversation).
+
+With `[llm] enabled = true` both go through the Conversation (the chat model, guarded, with the
+catalog answer as fallback); `ask` treats every question as a new visitor. Without it they call
+the grounded Answerer directly, exactly as before (and `openai` is never imported).
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 
 from navigator.brain.answer import Answer
 from navigator.brain.answerer import Answerer
@@ -16,19 +22,36 @@ def build_answerer(config_path: str | None) -> Answerer:
     return Answerer.from_folder(config.catalog_dir, config.language.default)
 
 
+def answer_function(config_path: str | None) -> Callable[[str, str], Answer]:
+    """(question, lang) → Answer: the Answerer, or a fresh Conversation per question when [llm] is enabled."""
+    config = load_config(config_path)
+    answerer = Answerer.from_folder(config.catalog_dir, config.language.default)
+    if not config.llm.enabled:
+        return answerer.ask
+    from navigator.brain.conversation import build_conversation
+
+    conversation = build_conversation(config, answerer)
+
+    def ask_new_visitor(question: str, lang: str) -> Answer:
+        conversation.reset()
+        return conversation.ask(question, lang)
+
+    return ask_new_visitor
+
+
 def run(args) -> int:
-    answerer = build_answerer(args.config)
+    ask = answer_function(args.config)
     if args.jsonl:
         for line in sys.stdin:
             question = line.rstrip("\n")
             if not question.strip():
                 continue
-            print(json.dumps(answerer.ask(question, args.lang).to_json(), ensure_ascii=False), flush=True)
+            print(json.dumps(ask(question, args.lang).to_json(), ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.question)
     if not question:
         raise UserError('ask: give a question, e.g. navigator ask "住民票がほしい", or use --jsonl')
-    answer = answerer.ask(question, args.lang)
+    answer = ask(question, args.lang)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -55,7 +78,13 @@ def render_text(answer: Answer) -> str:
 
 def chat(args, reason: str = "") -> int:
     """A text conversation: the kiosk's answering without display or microphone."""
-    answerer = build_answerer(args.config)
+    config = load_config(args.config)
+    answerer = Answerer.from_folder(config.catalog_dir, config.language.default)
+    conversation = None
+    if config.llm.enabled:
+        from navigator.brain.conversation import build_conversation
+
+        conversation = build_conversation(config, answerer)
     if reason:
         print(reason)
     print("町田市役所 AIナビゲーター（テキスト版）/ Machida City Hall navigator (text mode)")
@@ -68,4 +97,9 @@ def chat(args, reason: str = "") -> int:
             return 0
         if question.strip().lower() in {"exit", "quit", "終了"}:
             return 0
-        print(render_text(answerer.ask(question, args.lang)) + "\n")
+        if conversation is None:
+            print(render_text(answerer.ask(question, args.lang)) + "\n")
+            continue
+        for sentence in conversation.stream(question, args.lang):  # each sentence as soon as it passed the guard
+            print(sentence, flush=True)
+        print("\n".join(render_text(conversation.last).splitlines()[1:]) + "\n")
