@@ -1,0 +1,136 @@
+"""`navigator scene check | preview | render`: PR scenes for staff."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from navigator.errors import UserError
+
+
+def _config(args):
+    from navigator.config import load_config
+
+    return load_config(args.config)
+
+
+def _lang(config) -> str:
+    return "en" if config.language.default == "en" else "ja"
+
+
+def _tts(config):
+    from navigator.speech import build_tts
+
+    return build_tts(config)
+
+
+def check(args) -> int:
+    """Validate scene files; print each problem as `FILE:LINE: message`; exit 1 when there are any."""
+    from navigator.scene.model import SceneError, load_scene
+    from navigator.scene.messages import message
+
+    config = _config(args)
+    lang = _lang(config)
+    tts = None
+    failed = False
+    for path in args.files:
+        try:
+            loaded = load_scene(path, lang=lang)
+            if tts is None:
+                tts = _tts(config)
+            timeline = spoken_timeline(loaded, tts)
+        except SceneError as exc:
+            failed = True
+            for problem in exc.problems:
+                print(problem)
+            continue
+        print(message(lang, "ok", path=path, seconds=timeline.duration, cues=len(loaded.scene.cues)))
+    return 1 if failed else 0
+
+
+def spoken_timeline(loaded, tts):
+    """The timeline with the real lengths of the spoken lines (cached synthesis); overlaps raise SceneError."""
+    from navigator.scene.lines import seconds_from, synthesize_lines
+    from navigator.scene.model import SceneError
+    from navigator.scene.timeline import overlap_problems, resolve
+    from voice.tts import TtsError
+
+    try:
+        spoken = synthesize_lines(loaded, tts)
+    except TtsError as exc:
+        raise SceneError(f"{loaded.path}: {exc}") from None
+    timeline = resolve(loaded, seconds_from(spoken, loaded))
+    problems = overlap_problems(loaded, timeline)
+    if problems:
+        raise SceneError(problems)
+    return timeline
+
+
+def _size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
+    if not text:
+        return default
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {text}: write it as WIDTHxHEIGHT, e.g. 1280x720") from None
+    if not (64 <= width <= 3840 and 64 <= height <= 2160) or width % 2 or height % 2:
+        raise UserError(f"--size {text}: width 64-3840 and height 64-2160, both even")
+    return width, height
+
+
+class Progress:
+    """One line on stderr: percent, frames per second, time left."""
+
+    def __init__(self, total: int, stream=sys.stderr):
+        self.total, self.stream = total, stream
+        self.started = time.monotonic()
+        self._last = 0.0
+
+    def update(self, done: int) -> None:
+        now = time.monotonic()
+        if done < self.total and now - self._last < 0.25:
+            return
+        self._last = now
+        elapsed = max(now - self.started, 1e-6)
+        fps = done / elapsed
+        left = (self.total - done) / fps if fps > 0 else 0.0
+        bar = "#" * int(30 * done / self.total)
+        self.stream.write(f"\r[{bar:<30}] {100 * done / self.total:5.1f}%  {fps:5.1f} fps  ETA {left:5.1f} s ")
+        self.stream.flush()
+
+    def finish(self) -> float:
+        self.update(self.total)
+        self.stream.write("\n")
+        return time.monotonic() - self.started
+
+
+def render(args) -> int:
+    """Render a scene to MP4 (H.264 + AAC) at a fixed time step, with a .srt beside it."""
+    from navigator.scene.model import load_scene
+    from navigator.scene.render import render_scene
+
+    config = _config(args)
+    loaded = load_scene(args.file, lang=_lang(config))
+    size = _size(args.size, tuple(loaded.scene.resolution))
+    fps = args.fps or loaded.scene.fps
+    if not 1 <= fps <= 60:
+        raise UserError(f"--fps {fps}: use 1-60")
+    if args.seconds is not None and args.seconds <= 0:
+        raise UserError(f"--seconds {args.seconds}: must be more than 0")
+    out = Path(args.out)
+    if out.suffix.lower() != ".mp4":
+        raise UserError(f"{out}: the output must be an .mp4 file")
+    result = render_scene(loaded, _tts(config), out, size=size, fps=fps, seconds=args.seconds,
+                          subtitles=not args.no_subtitles, progress=Progress)
+    print(f"{result.path}: {result.seconds:.1f} s, {size[0]}x{size[1]} @ {fps} fps, rendered in {result.wall_s:.1f} s "
+          f"({result.seconds / result.wall_s:.2f}x real time); subtitles: {result.srt}")
+    return 0
+
+
+def preview(args) -> int:
+    """Open a window that plays the scene and reloads it when the file is saved."""
+    from navigator.ui.scene_preview import run_preview
+
+    config = _config(args)
+    return run_preview(Path(args.file), config)
