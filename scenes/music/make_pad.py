@@ -20,8 +20,12 @@ CHORDS = [  # MIDI notes
 ]
 
 
-def hz(note: int) -> float:
-    return 440.0 * 2 ** ((note - 69) / 12)
+LOOP_S = CHORD_S * len(CHORDS)
+
+
+def hz(note: float) -> float:
+    """The note's frequency, rounded to a whole number of cycles per loop (so the loop is seamless)."""
+    return round(440.0 * 2 ** ((note - 69) / 12) * LOOP_S) / LOOP_S
 
 
 def pad() -> np.ndarray:
@@ -36,7 +40,7 @@ def pad() -> np.ndarray:
         env = np.where(local < CHORD_S + 1.5, env, 0.0) ** 1.5
         for note in chord:
             for detune in (-0.15, 0.15):
-                f = hz(note) * 2 ** (detune / 12)
+                f = hz(note + detune)
                 out += env * (np.sin(2 * np.pi * f * t) + 0.25 * np.sin(4 * np.pi * f * t)) / (1 + (note - 40) / 24)
         # a soft bell every half second on the chord's upper notes
         for k in range(int(CHORD_S * 2)):
