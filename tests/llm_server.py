@@ -21,6 +21,8 @@ class Behaviour:
     chunk_chars: int = 4
     delay_s: float = 0.0          # before the first chunk (and between chunks for "trickle")
     status: int = 500             # for "error"
+    pause_at: str = ""            # for "stream": stop before this text ...
+    pause_s: float = 0.0          # ... for this long (a model still writing its second sentence)
 
 
 def stream(reply: str, **kw) -> Behaviour:
@@ -105,11 +107,16 @@ class FakeChatServer:
         handler.send_header("Connection", "close")
         handler.end_headers()
         text = behaviour.reply
-        pieces = [text[i : i + behaviour.chunk_chars] for i in range(0, len(text), behaviour.chunk_chars)]
+        cut = text.index(behaviour.pause_at) if behaviour.pause_at else len(text)
+        size = behaviour.chunk_chars
+        before = [text[i : min(i + size, cut)] for i in range(0, cut, size)]
+        pieces = before + [text[i : i + size] for i in range(cut, len(text), size)]
         self._event(handler, {"role": "assistant", "content": ""}, body, None)
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
             if self._stop.is_set():
                 return
+            if behaviour.pause_at and index == len(before):
+                self._stop.wait(behaviour.pause_s)
             if behaviour.kind == "trickle":
                 time.sleep(behaviour.delay_s)
             self._event(handler, {"content": piece}, body, None)
