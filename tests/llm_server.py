@@ -48,7 +48,7 @@ class FakeChatServer:
                 parts = urlsplit(self.path)
                 with server._lock:
                     server.requests.append({"path": parts.path, "query": parse_qs(parts.query),
-                                            "headers": dict(self.headers), "body": json.loads(body or b"{}")})
+                                            "headers": {k.lower(): v for k, v in self.headers.items()}, "body": json.loads(body or b"{}")})
                     index = min(len(server.requests), len(server.behaviours)) - 1
                     behaviour = server.behaviours[index]
                 try:
