@@ -141,6 +141,8 @@ class HeadlessCheck:
             "avatar_problem": window.guide_problem,
             "banners": window.banner.codes,
             "frames_shown": window.avatar.frames_shown,
+            "avatar_view": [window.avatar.width(), window.avatar.height()],
+            "render_size": list(window.render_size),
             "ui_frame_ms": self.voice_frames or window.avatar.timing.samples.summary(),
             "event_loop_lag_ms": self.voice_lag or window.lag.samples.summary(),
             "measured_during": "voice turn" if self.voice_frames else "whole run",

@@ -56,7 +56,7 @@ class ListeningIndicator(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = "starting"
-        self.state_label = label("", "state", wrap=True)
+        self.state_label = label("", "state", wrap=False)
         self.level = QProgressBar()
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)

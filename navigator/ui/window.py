@@ -67,6 +67,10 @@ class KioskWindow(QWidget):
         self.tts_available = services.voice is not None
         self._cues: dict[int, tuple] = {}
         self._quiet_start = False
+        self._captions: list[str] = []
+        self._caption_timer = QTimer(self)
+        self._caption_timer.setSingleShot(True)
+        self._caption_timer.timeout.connect(self._next_caption)
         self.background = Background(parent=self)
         self.lag = LoopLagProbe(parent=self)
         self.voice_signals = _VoiceSignals(self)
@@ -225,6 +229,7 @@ class KioskWindow(QWidget):
 
     def _make_guide(self) -> None:
         if self._requested_render_size is None:
+            self.layout().activate()        # the view's final shape, before the stage is made
             self.render_size = render_size_for(self.avatar.width(), self.avatar.height())
         framing = "portrait" if self.render_size[1] > self.render_size[0] else "landscape"
         try:
@@ -238,6 +243,11 @@ class KioskWindow(QWidget):
         self.avatar.set_guide(guide)
 
     def shutdown(self) -> None:
+        QApplication.instance().removeEventFilter(self)
+        self.session.blockSignals(True)
+        self.session.end()
+        for timer in (self._heartbeat, self._transient, self._caption_timer):
+            timer.stop()
         self.avatar.stop()
         self.lag.stop()
         if self.services.voice is not None:
@@ -312,6 +322,7 @@ class KioskWindow(QWidget):
         self.setFont(theme.app_font(px))
         self.setStyleSheet(theme.stylesheet(theme.HIGH_CONTRAST if self.high_contrast else theme.CALM, px))
         self.card.qr_px = max(260, round(px * 13))
+        self.subtitles.setFixedHeight(round(px * 1.5 * 5) + 30)   # fixed: the avatar view keeps its shape
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
@@ -325,7 +336,7 @@ class KioskWindow(QWidget):
         self.stack.setCurrentIndex(0)
         self.back_button.setVisible(False)
         self.finish_button.setVisible(self.session.state != "idle")
-        self.avatar.guide.attend()
+        self._drive_guide(lambda guide: guide.attend())
 
     def open_category(self, category_id: str) -> None:
         self._category = category_id
@@ -396,7 +407,7 @@ class KioskWindow(QWidget):
         self.back_button.setVisible(True)
         self.finish_button.setVisible(True)
         if answer.card is not None and answer.card.qr_url:
-            self.avatar.guide.point_at_qr()
+            self._drive_guide(lambda guide: guide.point_at_qr())
         if speak and not from_voice:
             self._speak(answer.text)
         self.answer_shown.emit(answer)
@@ -406,12 +417,29 @@ class KioskWindow(QWidget):
             self.subtitles.show_guide("")
             self.services.voice.say(text, self.lang)
         else:
-            self.subtitles.show_guide(text)   # no sound: the subtitles carry the answer
+            self.caption(text)   # no sound: the subtitles carry the answer, sentence by sentence
+
+    def caption(self, text: str) -> None:
+        """Show `text` as subtitles one sentence at a time, each long enough to read (silent mode)."""
+        from navigator.brain.answer import sentences_of
+
+        self._captions = sentences_of(text) or [text]
+        self._next_caption()
+
+    def _next_caption(self) -> None:
+        if not self._captions:
+            return
+        sentence = self._captions.pop(0)
+        self.subtitles.show_guide(sentence)
+        if self._captions:
+            self._caption_timer.start(int(max(3.0, len(sentence) / (6 if self.lang != "en" else 14)) * 1000))
 
     def _stop_speaking(self) -> None:
+        self._captions = []
+        self._caption_timer.stop()
         if self.services.voice is not None:
             self.services.voice.interrupt()
-        self.avatar.guide.stop_speaking()
+        self._drive_guide(lambda guide: guide.stop_speaking())
 
     # -- voice --------------------------------------------------------------------------------------
     def talk_pressed(self) -> None:
@@ -444,20 +472,20 @@ class KioskWindow(QWidget):
                 self.show_answer(event.payload, from_voice=True)
                 self.services.record_usage(event.payload, 0.0, "voice")
             if not self.tts_available:
-                self.subtitles.show_guide(event.text)
+                self.caption(event.text)
         elif isinstance(event, ev.SpeechAudio):
             self._cues[event.index] = event.cues
         elif isinstance(event, ev.PlaybackStarted):
             self.session.hold(True)
             self.subtitles.show_guide(event.sentence)
             self.indicator.set_state("speaking", self.t("state_speaking"))
-            self.avatar.guide.speak(self._cues.get(event.index, ()))
+            self._drive_guide(lambda guide: guide.speak(self._cues.get(event.index, ())))
         elif isinstance(event, ev.PlaybackFinished):
-            self.avatar.guide.stop_speaking()
+            self._drive_guide(lambda guide: guide.stop_speaking())
             self.session.hold(False)
             self._restore_indicator()
         elif isinstance(event, ev.Interrupted):
-            self.avatar.guide.stop_speaking()
+            self._drive_guide(lambda guide: guide.stop_speaking())
             self.session.hold(False)
         elif isinstance(event, ev.StageError):
             self._voice_error(event)
@@ -471,7 +499,7 @@ class KioskWindow(QWidget):
             self.tts_available = False
             answer = self.card.answer
             if answer is not None:
-                self.subtitles.show_guide(answer.text)
+                self.caption(answer.text)
         if key in ("banner_no_speech", "banner_answer_failed"):
             self._restore_indicator()
         if key:
@@ -504,7 +532,7 @@ class KioskWindow(QWidget):
         self._leave_attract()
         self.subtitles.clear()
         self.finish_button.setVisible(True)
-        self.avatar.guide.greet()
+        self._drive_guide(lambda guide: guide.greet())
         if not quiet:
             self._speak(self.t("greeting"))
 
@@ -527,6 +555,8 @@ class KioskWindow(QWidget):
         self.text_box.clear()
         self.card.clear()
         self.services_page.fill("", [])
+        self._captions = []
+        self._caption_timer.stop()
         self.subtitles.clear()
         self._cues = {}
         self.banner.clear("banner_no_speech")
@@ -575,6 +605,14 @@ class KioskWindow(QWidget):
 
     def set_default_language(self, lang: str) -> None:
         self.default_lang = lang
+
+    def _drive_guide(self, action) -> None:
+        """Ask the guide to move; a failing 3D guide becomes a still picture instead of an error."""
+        try:
+            action(self.avatar.guide)
+        except Exception as exc:
+            self.avatar.stop()
+            self._avatar_failed(exc)
 
     # -- failures -------------------------------------------------------------------------------------
     def _avatar_failed(self, exc: Exception) -> None:

@@ -1,0 +1,228 @@
+"""`navigator scene preview FILE`: a window that plays a scene and reloads it whenever the file is saved.
+
+Play/pause, a seek slider and the time. On save the scene is read again and the time position
+kept; a file with problems shows them (`FILE:LINE: message`) above the picture and the last good
+version keeps playing. Panda3D (through ScenePlayer) stays on this, the Qt main thread.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QFileSystemWatcher, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QImage, QPainter
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
+                               QWidget)
+
+from navigator.scene.messages import message
+from navigator.ui.guide import rgb_to_qimage
+
+RELOAD_DELAY_MS = 150          # editors save in several steps (write, rename): wait for the last one
+UI_TEXT = {
+    "play": {"ja": "▶ 再生", "en": "▶ Play"},
+    "pause": {"ja": "❚❚ 一時停止", "en": "❚❚ Pause"},
+    "loading": {"ja": "読み込み中…", "en": "Loading…"},
+}
+
+
+class FrameView(QWidget):
+    """Paints the latest frame, letterboxed."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._frame: np.ndarray | None = None
+        self._image: QImage | None = None
+        self.setMinimumSize(320, 180)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def show_frame(self, frame: np.ndarray) -> None:
+        self._frame = np.ascontiguousarray(frame)
+        self._image = rgb_to_qimage(self._frame)
+        self.update()
+
+    def frame(self) -> np.ndarray | None:
+        return None if self._frame is None else self._frame.copy()
+
+    def paintEvent(self, event) -> None:
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        if self._image is not None:
+            iw, ih = self._image.width(), self._image.height()
+            scale = min(self.width() / iw, self.height() / ih)
+            w, h = iw * scale, ih * scale
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h), self._image)
+        painter.end()
+
+
+class ScenePreview(QWidget):
+    """Plays `path` with a ScenePlayer; reloads on save keeping the time; shows problems instead of crashing."""
+
+    reloaded = Signal(bool)         # True: the new version plays; False: it has problems (shown)
+
+    def __init__(self, path: Path, tts, lang: str = "ja", size: tuple[int, int] = (960, 540),
+                 fps: int = 30, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path, self.tts, self.lang, self.size = Path(path).resolve(), tts, lang, size
+        self.player = None
+        self.problems: list[str] = []
+        self._t = 0.0
+        self._playing = False
+        self._play_started = (0.0, 0.0)     # (wall clock, scene time) when play was pressed
+        self.setWindowTitle(f"{self.path.name} — scene preview")
+
+        self.problem_label = QLabel()
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.problem_label.setStyleSheet("background:#fff0f0; color:#a00000; padding:6px;")
+        self.problem_label.setFont(QFont("Noto Sans CJK JP", 10))
+        self.problem_label.hide()
+        self.view = FrameView()
+        self.play_button = QPushButton(UI_TEXT["play"][lang])
+        self.play_button.clicked.connect(self.toggle)
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.sliderMoved.connect(lambda ms: self.seek(ms / 1000))
+        self.slider.sliderPressed.connect(lambda: self.seek(self.slider.value() / 1000))
+        self.time_label = QLabel("0:00.0 / 0:00.0")
+        controls = QHBoxLayout()
+        controls.addWidget(self.play_button)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.time_label)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.problem_label)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(controls)
+
+        self.watcher = QFileSystemWatcher([str(self.path)])
+        self.watcher.fileChanged.connect(self._file_changed)
+        self.watcher.directoryChanged.connect(self._file_changed)   # editors that replace the file by renaming
+        self.watcher.addPath(str(self.path.parent))
+        self._reload_timer = QTimer(self)
+        self._reload_timer.setSingleShot(True)
+        self._reload_timer.timeout.connect(self.reload)
+        self._last_text: str | None = None
+        self._tick_timer = QTimer(self)
+        self._tick_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._tick_timer.timeout.connect(self.tick)
+        self._tick_timer.start(round(1000 / fps))
+        self.reload()
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def _file_changed(self, _path: str) -> None:
+        if str(self.path) not in self.watcher.files() and self.path.exists():
+            self.watcher.addPath(str(self.path))       # renamed over: watch the new file
+        self._reload_timer.start(RELOAD_DELAY_MS)
+
+    def reload(self) -> bool:
+        """Read the file again; on success switch to it at the same time position."""
+        from navigator.scene.model import SceneError, load_scene
+        from navigator.scene.player import ScenePlayer
+
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except OSError:
+            text = None
+        if text is not None and text == self._last_text and not self.problems:
+            return True            # a directory event that did not change this file
+        self._last_text = text
+        try:
+            loaded = load_scene(self.path, lang=self.lang)
+            player = ScenePlayer(loaded, size=self.size, tts=self.tts)
+            player.prepare()
+        except SceneError as exc:
+            self._show_problems(exc.problems)
+            self.reloaded.emit(False)
+            return False
+        old, self.player = self.player, player
+        if old is not None:
+            old.close()
+        self._show_problems([])
+        self.slider.setRange(0, int(player.duration * 1000))
+        self.seek(min(self._t, player.duration))
+        self.reloaded.emit(True)
+        return True
+
+    def _show_problems(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        self.problem_label.setText("\n".join(problems))
+        self.problem_label.setVisible(bool(problems))
+
+    # --- playing ---------------------------------------------------------------------------------
+
+    @property
+    def t(self) -> float:
+        return self._t
+
+    def toggle(self) -> None:
+        self.play() if not self._playing else self.pause()
+
+    def play(self) -> None:
+        self._playing = True
+        self._play_started = (time.monotonic(), self._t)
+        self.play_button.setText(UI_TEXT["pause"][self.lang])
+
+    def pause(self) -> None:
+        self._playing = False
+        self.play_button.setText(UI_TEXT["play"][self.lang])
+
+    def seek(self, t: float) -> None:
+        self._t = max(0.0, t)
+        self._play_started = (time.monotonic(), self._t)
+        self.show_time(self._t)
+
+    def tick(self) -> None:
+        if self.player is None:
+            return
+        if self._playing:
+            started, at = self._play_started
+            self._t = at + time.monotonic() - started
+            if self._t >= self.player.duration:          # loop
+                self.seek(0.0)
+        self.show_time(self._t)
+
+    def show_time(self, t: float) -> None:
+        if self.player is None:
+            return
+        t = min(t, self.player.duration)
+        self.view.show_frame(self.player.frame(t))
+        if not self.slider.isSliderDown():
+            self.slider.blockSignals(True)
+            self.slider.setValue(int(t * 1000))
+            self.slider.blockSignals(False)
+        self.time_label.setText(f"{_clock(t)} / {_clock(self.player.duration)}")
+
+    def closeEvent(self, event) -> None:
+        self._tick_timer.stop()
+        if self.player is not None:
+            self.player.close()
+            self.player = None
+        super().closeEvent(event)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(max(0.0, seconds), 60)
+    return f"{int(minutes)}:{secs:04.1f}"
+
+
+def run_preview(path: Path, config) -> int:
+    """The `navigator scene preview` window (returns when it is closed)."""
+    from navigator.errors import UserError
+    from navigator.scene.model import load_scene
+    from navigator.speech import build_tts
+
+    lang = "en" if config.language.default == "en" else "ja"
+    if not Path(path).is_file():
+        load_scene(path, lang=lang)           # raises the one-line "file not found"
+    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")) and os.name == "posix":
+        raise UserError(message(lang, "no_display"))
+    app = QApplication.instance() or QApplication([])
+    window = ScenePreview(path, build_tts(config), lang=lang)
+    window.resize(1000, 660)
+    window.show()
+    window.play()
+    return app.exec()
