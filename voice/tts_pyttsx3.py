@@ -192,8 +192,12 @@ class Pyttsx3Tts:
                 voice = self._voice_for_locked("ja" if is_japanese(lang) else lang)
                 if voice is None:
                     raise TtsUnavailable(lang, "its voice has gone")
+                rate = max(40, int(round(self._base_rate * self.speed)))
+                # espeak-ng (asynchronous mode) resets the rate when the voice is set, a moment later:
+                # rate, voice, rate is the order that applies the rate every time (measured).
+                engine.setProperty("rate", rate)
                 engine.setProperty("voice", voice.id)
-                engine.setProperty("rate", max(40, int(round(self._base_rate * self.speed))))
+                engine.setProperty("rate", rate)
                 engine.setProperty("volume", 1.0)
                 finished = threading.Event()
                 token = engine.connect("finished-utterance", lambda **_: finished.set())
