@@ -1,0 +1,191 @@
+"""Load an avatar model (built-in guide, .glb/.gltf, VRM 0.x/1.0) and map it onto the rig's controls.
+
+The glTF JSON is read and checked here first (clear one-line errors naming the file), morph targets
+get unique names (UniVRM keeps names on `primitives[].extras.targetNames`, which panda3d-gltf does not
+read: it only reads `meshes[].extras.targetNames`), then panda3d-gltf's Converter builds the scene graph
+from the edited data. Control maps come from the VRM tables when present, else from known names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from navigator.avatar import rig
+from navigator.errors import UserError
+
+ASSET_DIR = Path(__file__).resolve().parents[2] / "assets" / "avatar"
+BUILTIN_MODEL = ASSET_DIR / "guide.glb"
+EXTENSIONS = (".glb", ".gltf", ".vrm")
+
+
+class AvatarModelError(UserError):
+    """An avatar file that cannot be used (missing, corrupt, not glTF, no meshes)."""
+
+
+@dataclass
+class ModelMapping:
+    """What the loader found: morph controls -> [(slider name, weight)], bones -> joint names."""
+
+    sliders: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    bones: dict[str, str] = field(default_factory=dict)
+    heading: float = 0.0   # degrees to turn the model so that it faces the camera
+    kind: str = "glTF"     # "glTF", "VRM 0.x", "VRM 1.0"
+
+
+def read_gltf(path: Path) -> dict:
+    """The glTF JSON of a .glb/.gltf/.vrm file (GLB binary chunk kept as panda3d-gltf expects)."""
+    path = Path(path)
+    if not path.is_file():
+        raise AvatarModelError(f"{path}: avatar file not found")
+    if path.suffix.lower() not in EXTENSIONS:
+        raise AvatarModelError(f"{path}: not an avatar model (use a .glb, .gltf or .vrm file)")
+    data = path.read_bytes()
+    try:
+        if data[:4] == b"glTF":
+            gltf = _parse_glb(data)
+        else:
+            gltf = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, struct.error) as exc:
+        raise AvatarModelError(f"{path}: not a readable glTF/GLB/VRM file ({exc})") from None
+    if not isinstance(gltf, dict) or "asset" not in gltf:
+        raise AvatarModelError(f"{path}: not a glTF file (no \"asset\" section)")
+    if not gltf.get("meshes"):
+        raise AvatarModelError(f"{path}: the file has no meshes, nothing to show")
+    return gltf
+
+
+def _parse_glb(data: bytes) -> dict:
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    if version != 2:
+        raise ValueError(f"GLB version {version}, only 2 is supported")
+    if length > len(data):
+        raise ValueError(f"truncated: header says {length} bytes, file has {len(data)}")
+    size, kind = struct.unpack_from("<I4s", data, 12)
+    if kind != b"JSON" or 20 + size > len(data):
+        raise ValueError("first chunk is not JSON")
+    gltf = json.loads(data[20:20 + size].decode("utf-8"))
+    offset = 20 + size
+    if offset + 8 <= length:
+        bin_size, bin_kind = struct.unpack_from("<I4s", data, offset)
+        if bin_kind != b"BIN\0" or offset + 8 + bin_size > len(data):
+            raise ValueError("binary chunk is damaged or truncated")
+        gltf.setdefault("buffers", [])
+        gltf["buffers"].insert(0, {"uri": "_glb_bin", "_glb_bin": data[offset + 8:offset + 8 + bin_size]})
+        if len(gltf["buffers"]) > 1 and "uri" not in gltf["buffers"][1]:
+            gltf["buffers"].pop(1)  # the GLB's own buffer entry, now replaced by the chunk above
+    return gltf
+
+
+def map_controls(gltf: dict) -> ModelMapping:
+    """Give every morph target a unique name in `gltf` (in place) and map controls and bones onto it."""
+    mapping = ModelMapping()
+    slider_names: dict[tuple[int, int], str] = {}
+    original: dict[tuple[int, int], str] = {}
+    for mesh_id, mesh in enumerate(gltf.get("meshes", [])):
+        count = max((len(p.get("targets", [])) for p in mesh.get("primitives", [])), default=0)
+        if not count:
+            continue
+        names = (mesh.get("extras") or {}).get("targetNames") or []
+        for prim in mesh.get("primitives", []):
+            names = names or (prim.get("extras") or {}).get("targetNames") or []
+        unique = []
+        for index in range(count):
+            slider_names[(mesh_id, index)] = unique_name = f"morph{mesh_id}_{index}"  # no dots: panda3d-gltf matches InternalName basenames
+            original[(mesh_id, index)] = str(names[index]) if index < len(names) else str(index)
+            unique.append(unique_name)
+        extras = mesh.get("extras") if isinstance(mesh.get("extras"), dict) else {}
+        mesh["extras"] = {**extras, "targetNames": unique}
+        if mesh.get("weights") and len(mesh["weights"]) != count:
+            mesh["weights"] = [0.0] * count
+
+    extensions = gltf.get("extensions") or {}
+    nodes = gltf.get("nodes", [])
+
+    def add(control: str, mesh_id: int | None, index: int, weight: float) -> None:
+        if mesh_id is not None and (mesh_id, index) in slider_names:
+            mapping.sliders.setdefault(control, []).append((slider_names[(mesh_id, index)], weight))
+
+    if "VRMC_vrm" in extensions:
+        mapping.kind = "VRM 1.0"
+        vrm = extensions["VRMC_vrm"]
+        for preset, control in rig.VRM1_PRESETS.items():
+            expression = ((vrm.get("expressions") or {}).get("preset") or {}).get(preset) or {}
+            for bind in expression.get("morphTargetBinds", []):
+                node = nodes[bind["node"]] if 0 <= bind.get("node", -1) < len(nodes) else {}
+                add(control, node.get("mesh"), int(bind.get("index", -1)), float(bind.get("weight", 1.0)))
+        for bone, spec in ((vrm.get("humanoid") or {}).get("humanBones") or {}).items():
+            _map_bone(mapping, gltf, bone, spec.get("node"))
+    elif "VRM" in extensions:
+        mapping.kind = "VRM 0.x"
+        mapping.heading = 180.0  # VRM 0.x models face -Z
+        vrm = extensions["VRM"]
+        groups = (vrm.get("blendShapeMaster") or {}).get("blendShapeGroups") or []
+        presets = {str(g.get("presetName", "")).lower(): g for g in groups}
+        for preset, group in presets.items():
+            control = rig.VRM0_PRESETS.get(preset)
+            if control is None and preset in rig.VRM0_FALLBACK and "joy" not in presets:
+                control = rig.VRM0_FALLBACK[preset]
+            if control is None:
+                continue
+            for bind in group.get("binds", []):
+                add(control, bind.get("mesh"), int(bind.get("index", -1)), float(bind.get("weight", 100)) / 100.0)
+        for spec in (vrm.get("humanoid") or {}).get("humanBones") or []:
+            _map_bone(mapping, gltf, spec.get("bone", ""), spec.get("node"))
+
+    for (mesh_id, index), name in original.items():  # names fill what the VRM tables left out
+        control = rig.morph_control(name)
+        if control and control not in mapping.sliders:
+            add(control, mesh_id, index, 1.0)
+        elif control and mapping.kind == "glTF":
+            add(control, mesh_id, index, 1.0)
+    for node_id, node in enumerate(nodes):
+        bone = rig.bone_control(str(node.get("name", "")))
+        if bone and bone not in mapping.bones:
+            _map_bone(mapping, gltf, bone, node_id)
+    return mapping
+
+
+def _map_bone(mapping: ModelMapping, gltf: dict, bone: str, node_id) -> None:
+    if bone not in rig.BONES or not isinstance(node_id, int) or not 0 <= node_id < len(gltf.get("nodes", [])):
+        return
+    node = gltf["nodes"][node_id]
+    node.setdefault("name", f"node{node_id}")
+    mapping.bones[bone] = node["name"]
+
+
+def load_model(path: Path):
+    """(Panda3D NodePath of the model root, ModelMapping). Raises AvatarModelError for unusable files."""
+    from gltf._converter import Converter, GltfSettings
+    from panda3d.core import NodePath
+
+    path = Path(path)
+    gltf = read_gltf(path)
+    mapping = map_controls(gltf)
+    try:
+        converter = Converter(str(path.resolve()), settings=GltfSettings(skip_animations=True))
+        with contextlib.redirect_stdout(io.StringIO()):  # panda3d-gltf prints its warnings
+            converter.update(gltf)
+    except Exception as exc:  # panda3d-gltf raises many kinds on broken data
+        raise AvatarModelError(f"{path}: the model could not be built ({type(exc).__name__}: {exc})") from None
+    root = NodePath(converter.active_scene.node())
+    if root.getBounds().isEmpty():
+        raise AvatarModelError(f"{path}: the model has no visible geometry")
+    return root, mapping
+
+
+def configured_model(path: Path) -> Path | None:
+    """The avatar file `[paths] avatar` names: None for the built-in guide (its folder or its file)."""
+    path = Path(path)
+    if path.is_dir():
+        if (path / BUILTIN_MODEL.name).exists():
+            return None if path.resolve() == ASSET_DIR.resolve() else path / BUILTIN_MODEL.name
+        candidates = sorted(p for p in path.iterdir() if p.suffix.lower() in EXTENSIONS)
+        return candidates[0] if candidates else None
+    if path.resolve() == BUILTIN_MODEL.resolve():
+        return None
+    return path  # a missing or broken file is reported by the stage, which then shows the built-in guide

@@ -1,0 +1,298 @@
+"""AvatarStage: an offscreen Panda3D stage (backdrop, lights, camera, avatars) rendered to numpy RGB frames.
+
+One ShowBase per process (created lazily, window-type none); each stage owns a GraphicsBuffer whose
+colour is copied to RAM every frame (RTMCopyRam) and its own scene root, so several stages can live in
+one process. Software rendering (p3tinydisplay) by default; "egl" uses p3headlessgl when it works.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+from panda3d.core import (AmbientLight, Camera, DirectionalLight, FrameBufferProperties, GeomNode,
+                          GraphicsOutput, GraphicsPipe, GraphicsPipeSelection, NodePath, OrthographicLens,
+                          PerspectiveLens, Texture, Vec3, Vec4, WindowProperties, loadPrcFileData)
+
+from navigator.avatar import background as backdrops
+from navigator.avatar.controller import Avatar
+from navigator.avatar.model_loading import BUILTIN_MODEL, AvatarModelError, load_model
+from navigator.errors import UserError
+
+RENDERERS = ("auto", "tinydisplay", "egl")
+_PIPE_TYPES = {"tinydisplay": ("TinyOffscreenGraphicsPipe", "p3tinydisplay"),
+               "egl": ("eglGraphicsPipe", "p3headlessgl")}
+_base = None
+_pipes: dict[str, object] = {}
+
+
+def showbase():
+    """The process's single ShowBase (no window; stages make their own offscreen buffers)."""
+    global _base
+    if _base is None:
+        loadPrcFileData("navigator-avatar", "\n".join([
+            "window-type none", "audio-library-name null", "sync-video false", "load-display p3tinydisplay",
+            "textures-power-2 down", "notify-level-gobj error", "notify-level-device fatal", "default-directnotify-level warning"]))
+        from direct.showbase.ShowBase import ShowBase
+        _base = ShowBase(windowType="none")
+    return _base
+
+
+def _pipe(renderer: str) -> tuple[object, str, str | None]:
+    """(GraphicsPipe, renderer name, note) — EGL falls back to tinydisplay with a note."""
+    showbase()
+    wanted = "tinydisplay" if renderer == "auto" else renderer
+    if wanted not in _pipes:
+        pipe = GraphicsPipeSelection.getGlobalPtr().makePipe(*_PIPE_TYPES[wanted])
+        _pipes[wanted] = pipe if pipe is not None and pipe.isValid() else None
+    if _pipes[wanted] is None:
+        if wanted == "tinydisplay":
+            raise UserError("the software renderer p3tinydisplay is not available: reinstall panda3d")
+        pipe, name, _ = _pipe("tinydisplay")
+        return pipe, name, "EGL (p3headlessgl) is not available here: using the software renderer"
+    return _pipes[wanted], wanted, None
+
+
+class AvatarStage:
+    """A stage with a backdrop, soft lights, a framed camera and avatars; `render()` returns RGB frames."""
+
+    def __init__(self, size: tuple[int, int] = (1280, 720), renderer: str = "auto", background="lobby",
+                 framing: str = "landscape", qr_side: str = "right"):
+        if renderer not in RENDERERS:
+            raise UserError(f"renderer {renderer!r}: use auto, tinydisplay or egl")
+        self.size = (int(size[0]), int(size[1]))
+        if min(self.size) < 16 or max(self.size) > 8192:
+            raise UserError(f"stage size {self.size[0]}x{self.size[1]}: use 16..8192 pixels a side")
+        self.base = showbase()
+        self.qr_side = qr_side
+        self.time = 0.0
+        self.avatars: dict[str, Avatar] = {}
+        self._wall: float | None = None
+        pipe, self.renderer, self.renderer_note = _pipe(renderer)
+        self._buffer, self._texture = self._make_buffer(pipe)
+        if self._buffer is None and self.renderer != "tinydisplay":
+            self.renderer_note = f"{self.renderer} could not open an offscreen buffer: using the software renderer"
+            pipe, self.renderer, _ = _pipe("tinydisplay")
+            self._buffer, self._texture = self._make_buffer(pipe)
+        if self._buffer is None:
+            raise UserError(f"could not open a {self.size[0]}x{self.size[1]} offscreen buffer")
+        self.scene = NodePath("avatar-stage")
+        self._backdrop_root = NodePath("backdrop")
+        self._setup_backdrop(background)
+        self._setup_camera()
+        self._setup_lights()
+        self.frame_guide(framing)
+        self._buffer.setActive(False)
+
+    # ── setup ──────────────────────────────────────────────────────────────────
+    def _make_buffer(self, pipe):
+        engine = self.base.graphicsEngine
+        fb = FrameBufferProperties()
+        fb.setRgbColor(True)
+        fb.setRgbaBits(8, 8, 8, 0)
+        fb.setDepthBits(24)
+        props = WindowProperties.size(*self.size)
+        buffer = engine.makeOutput(pipe, f"avatar-stage-{id(self)}", 0, fb, props,
+                                   GraphicsPipe.BFRefuseWindow | GraphicsPipe.BFSizeTrackHost * 0, None, None)
+        if buffer is None:
+            return None, None
+        texture = Texture("avatar-frame")
+        buffer.addRenderTexture(texture, GraphicsOutput.RTMCopyRam)
+        buffer.setClearColor(Vec4(0.9, 0.9, 0.9, 1))
+        return buffer, texture
+
+    def _setup_backdrop(self, spec) -> None:
+        from panda3d.core import GeomTriangles, GeomVertexData, GeomVertexFormat, GeomVertexWriter, Geom
+
+        quads = backdrops.backdrop(spec)
+        vdata = GeomVertexData("backdrop", GeomVertexFormat.getV3c4(), Geom.UHStatic)
+        vertex, color = GeomVertexWriter(vdata, "vertex"), GeomVertexWriter(vdata, "color")
+        tris = GeomTriangles(Geom.UHStatic)
+        for i, q in enumerate(quads):
+            for x, y, c in ((q.x0, q.y0, q.bottom), (q.x1, q.y0, q.bottom), (q.x1, q.y1, q.top), (q.x0, q.y1, q.top)):
+                vertex.addData3(x, 0, y)
+                color.addData4(c[0], c[1], c[2], 1)
+            tris.addVertices(4 * i, 4 * i + 1, 4 * i + 2)
+            tris.addVertices(4 * i, 4 * i + 2, 4 * i + 3)
+        geom = Geom(vdata)
+        geom.addPrimitive(tris)
+        node = GeomNode("backdrop")
+        node.addGeom(geom)
+        self._backdrop_root.getChildren().detach()
+        card = self._backdrop_root.attachNewNode(node)
+        card.setDepthWrite(False)
+        card.setDepthTest(False)
+        card.setLightOff(1)
+        card.setTwoSided(True)
+        if not hasattr(self, "_backdrop_region"):
+            lens = OrthographicLens()
+            lens.setFilmSize(1, 1)
+            lens.setFilmOffset(0.5, 0.5)
+            lens.setNearFar(-10, 10)
+            cam = self._backdrop_root.attachNewNode(Camera("backdrop-cam", lens))
+            self._backdrop_cam = cam
+            region = self._buffer.makeDisplayRegion()
+            region.setSort(0)
+            region.setCamera(cam)
+            self._backdrop_region = region
+        card.reparentTo(self._backdrop_root)
+
+    def set_background(self, spec) -> None:
+        """Change the backdrop: "lobby" | "sky" | "studio" | "#rrggbb" | ("#top", "#bottom")."""
+        cam = self._backdrop_cam
+        for child in self._backdrop_root.getChildren():
+            if child != cam:
+                child.removeNode()
+        self._setup_backdrop(spec)
+
+    def _setup_camera(self) -> None:
+        self.lens = PerspectiveLens()
+        self.lens.setNearFar(0.3, 60.0)
+        self.camera = self.scene.attachNewNode(Camera("stage-cam", self.lens))
+        region = self._buffer.makeDisplayRegion()
+        region.setSort(1)
+        region.setClearDepthActive(True)
+        region.setCamera(self.camera)
+        self._region = region
+
+    def _setup_lights(self) -> None:
+        ambient = AmbientLight("ambient")
+        ambient.setColor(Vec4(0.50, 0.50, 0.53, 1))
+        key = DirectionalLight("key")
+        key.setColor(Vec4(0.62, 0.60, 0.56, 1))
+        fill = DirectionalLight("fill")
+        fill.setColor(Vec4(0.20, 0.22, 0.26, 1))
+        for light, hpr in ((ambient, None), (key, (-25, -30, 0)), (fill, (40, -5, 0))):
+            path = self.scene.attachNewNode(light)
+            if hpr:
+                path.setHpr(*hpr)
+            self.scene.setLight(path)
+
+    # ── avatars ────────────────────────────────────────────────────────────────
+    def add_avatar(self, model: str | Path | None = None, name: str = "guide",
+                   position=(0.0, 0.0, 0.0), heading: float = 0.0) -> Avatar:
+        """Load the built-in guide (model=None) or a .glb/.gltf/.vrm; a bad file gives the guide + load_warning.
+
+        Position is in stage metres (x right, y away from the default camera, z up); heading 0 faces the camera.
+        """
+        if name in self.avatars:
+            raise UserError(f"an avatar named {name!r} is already on the stage")
+        warning = None
+        builtin = model is None
+        if not builtin:
+            try:
+                root, mapping = load_model(Path(model))
+            except AvatarModelError as exc:
+                warning = f"{exc}; showing the built-in guide instead"
+                builtin = True
+        if builtin:
+            root, mapping = load_model(BUILTIN_MODEL)
+            root.setMaterialOff(1)  # vertex colours carry the look
+        holder = self.scene.attachNewNode(f"avatar:{name}")
+        holder.setPos(*position)
+        holder.setH(heading)
+        root.reparentTo(holder)
+        root.setH(mapping.heading)
+        avatar = Avatar(self, name, holder, mapping, seed=7 + len(self.avatars), load_warning=warning,
+                        builtin=builtin)
+        self.avatars[name] = avatar
+        avatar.update(self.time)
+        if len(self.avatars) == 1 and self._framing:
+            self.frame_guide(self._framing)
+        self.render(self.time)  # the first frame after loading still shows the bind pose: use it up here
+        return avatar
+
+    def remove_avatar(self, name: str) -> None:
+        avatar = self.avatars.pop(name)
+        avatar.root.removeNode()
+
+    # ── camera ─────────────────────────────────────────────────────────────────
+    def set_camera(self, position, look_at, fov: float | None = None) -> None:
+        """Explicit camera (scenes): position and target in stage metres; fov = vertical degrees."""
+        self._framing = None
+        self.lens.setNearFar(0.3, 60.0)
+        self.camera.setPos(*position)
+        self.camera.lookAt(Vec3(*look_at))
+        if fov:
+            self._set_vfov(fov)
+
+    def frame_guide(self, framing: str = "landscape") -> None:
+        """The default framing of the first avatar: "landscape" (head and chest) or "portrait" (to the knees)."""
+        if framing not in ("landscape", "portrait"):
+            raise UserError(f"framing {framing!r}: use landscape or portrait")
+        self._framing = framing
+        guide = next(iter(self.avatars.values()), None)
+        head = guide.head_position() if guide else Vec3(0, 0, 1.56)
+        scale = max(head.z / 1.56, 0.2)
+        vfov = 30.0
+        if framing == "landscape":
+            top, bottom = head.z + 0.23 * scale, head.z - 0.62 * scale
+        else:
+            top, bottom = head.z + 0.25 * scale, head.z - 1.05 * scale
+        distance = (top - bottom) / 2 / math.tan(math.radians(vfov / 2))
+        middle = (top + bottom) / 2
+        self.camera.setPos(head.x, head.y - distance, middle + 0.05 * scale)
+        self.camera.lookAt(Vec3(head.x, head.y, middle))
+        self.lens.setNearFar(distance * 0.6, distance * 8)  # a close near plane costs depth precision
+        self._set_vfov(vfov)
+
+    def _set_vfov(self, vfov: float) -> None:
+        aspect = self.size[0] / self.size[1]
+        hfov = math.degrees(2 * math.atan(math.tan(math.radians(vfov / 2)) * aspect))
+        self.lens.setFov(hfov, vfov)
+
+    def camera_position(self) -> Vec3:
+        return self.camera.getPos(self.scene)
+
+    def project(self, point) -> tuple[float, float] | None:
+        """Pixel (x, y from the top-left) of a stage point, or None when it is off-screen."""
+        from panda3d.core import Point2, Point3
+
+        film = Point2()
+        local = self.camera.getRelativePoint(self.scene, Point3(*point))
+        if not self.lens.project(local, film):
+            return None
+        w, h = self.size
+        return (film.x + 1) / 2 * w, (1 - film.y) / 2 * h
+
+    # ── rendering ──────────────────────────────────────────────────────────────
+    def render(self, t: float | None = None) -> np.ndarray:
+        """Advance to stage time `t` (None: by wall-clock time since the last call) and return RGB (H, W, 3)."""
+        if t is None:
+            now = time.perf_counter()
+            if self._wall is not None:
+                self.time += min(now - self._wall, 0.5)
+            self._wall = now
+        else:
+            self.time = float(t)
+            self._wall = None
+        for avatar in self.avatars.values():
+            avatar.update(self.time)
+        self._buffer.setActive(True)
+        self.base.graphicsEngine.renderFrame()
+        self._buffer.setActive(False)
+        return self._frame()
+
+    def _frame(self) -> np.ndarray:
+        tex = self._texture
+        w, h = tex.getXSize(), tex.getYSize()
+        channels = tex.getNumComponents()
+        data = np.frombuffer(tex.getRamImage(), np.uint8).reshape(h, w, channels)
+        return np.ascontiguousarray(data[::-1, :, 2::-1][:, :, :3]) if channels >= 3 else \
+            np.repeat(data[::-1], 3, axis=2)
+
+    def close(self) -> None:
+        for name in list(self.avatars):
+            self.remove_avatar(name)
+        if self._buffer is not None:
+            self.base.graphicsEngine.removeWindow(self._buffer)
+            self._buffer = None
+        self.scene.removeNode()
+
+    def __enter__(self) -> "AvatarStage":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,297 @@
+"""The 3D guide: faces that change where they should, lip-sync in time, models that load or fail clearly."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import run_cli
+from voice.lipsync_types import MouthCue
+
+from navigator.avatar.generate import HEAD_CENTER, write_guide
+from navigator.avatar.stage import AvatarStage
+
+SIZE = (640, 360)
+T = 0.5  # before the first idle blink (1.5 s)
+
+
+@pytest.fixture(scope="module")
+def stage():
+    with AvatarStage(size=SIZE, background="studio") as stage:
+        stage.add_avatar(None)
+        yield stage
+
+
+@pytest.fixture
+def guide(stage):
+    guide = stage.avatars["guide"]
+    guide.set_viseme(None)
+    guide.set_blink(None)
+    guide.stop_speaking()
+    guide.set_expression("neutral", blend_s=0)
+    yield guide
+
+
+def head_point(x: float, y: float) -> tuple[float, float, float]:
+    """Stage point on the front of the head, from head-local (x right, y up) metres (glTF -> Panda axes)."""
+    cx, cy, _ = HEAD_CENTER
+    return (x, -0.14, cy + y)
+
+
+def box(stage, centre, half_w_m: float, half_h_m: float) -> tuple[slice, slice]:
+    """Pixel rows/cols of a head-local rectangle, projected with the stage camera."""
+    x, y = centre
+    (x0, y0), (x1, y1) = stage.project(head_point(x - half_w_m, y + half_h_m)), \
+        stage.project(head_point(x + half_w_m, y - half_h_m))
+    return slice(int(y0), int(y1) + 1), slice(int(x0), int(x1) + 1)
+
+
+def changed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.abs(a.astype(int) - b.astype(int)).sum(axis=2) > 30
+
+
+def fraction_inside(mask: np.ndarray, regions) -> float:
+    inside = np.zeros_like(mask)
+    for rows, cols in regions:
+        inside[rows, cols] = True
+    return (mask & inside).sum() / max(mask.sum(), 1)
+
+
+def mouth_box(stage):
+    return box(stage, (0.0, -0.095), 0.05, 0.045)
+
+
+def eye_boxes(stage):
+    return [box(stage, (side * 0.058, -0.005), 0.048, 0.05) for side in (1, -1)]
+
+
+def test_frame_is_rgb_top_down_and_shows_the_guide(stage, guide):
+    frame = stage.render(T)
+    assert frame.shape == (SIZE[1], SIZE[0], 3) and frame.dtype == np.uint8
+    # Hair is dark at the top of the head, the studio backdrop light at the top corners.
+    hair_row, hair_col = stage.project(head_point(0.0, 0.14))
+    assert frame[int(hair_col), int(hair_row)].mean() < 90
+    assert frame[2, 2].mean() > 180
+
+
+@pytest.mark.parametrize("viseme", ["a", "o", "i"])
+def test_visemes_open_the_mouth_and_nothing_else(stage, guide, viseme):
+    rest = stage.render(T)
+    guide.set_viseme(viseme)
+    shaped = stage.render(T)
+    mask = changed(rest, shaped)
+    assert mask.sum() > 150, f"viseme {viseme} changed only {mask.sum()} pixels"
+    assert fraction_inside(mask, [mouth_box(stage)]) > 0.97
+    # An open mouth shows its dark inside.
+    rows, cols = mouth_box(stage)
+    assert (shaped[rows, cols].mean(axis=2) < 110).sum() > (rest[rows, cols].mean(axis=2) < 110).sum() + 50
+
+
+def test_visemes_a_and_o_differ(stage, guide):
+    guide.set_viseme("a")
+    a = stage.render(T)
+    guide.set_viseme("o")
+    o = stage.render(T)
+    assert changed(a, o).sum() > 100
+
+
+def test_blink_closes_both_eyes_only(stage, guide):
+    rest = stage.render(T)
+    guide.set_blink(1.0)
+    closed = stage.render(T)
+    mask = changed(rest, closed)
+    assert fraction_inside(mask, eye_boxes(stage)) > 0.97
+    for rows, cols in eye_boxes(stage):
+        # The white of the eye is gone when the lid is down.
+        white_before = (rest[rows, cols].min(axis=2) > 235).sum()
+        white_after = (closed[rows, cols].min(axis=2) > 235).sum()
+        assert white_before > 40 and white_after < white_before * 0.15
+
+
+def test_smile_changes_mouth_and_cheeks_not_the_body(stage, guide):
+    rest = stage.render(T)
+    guide.set_expression("happy", blend_s=0)
+    smile = stage.render(T)
+    mask = changed(rest, smile)
+    assert mask.sum() > 150
+    face = box(stage, (0.0, -0.02), 0.15, 0.13)
+    assert fraction_inside(mask, [face]) > 0.97
+    assert changed(rest[mouth_box(stage)], smile[mouth_box(stage)]).sum() > 80
+
+
+def test_expression_blends_smoothly(stage, guide):
+    stage.render(T)
+    rest = stage.render(T)
+    guide.set_expression("surprised", blend_s=0.4)
+    half = changed(rest, stage.render(T + 0.2)).sum()
+    full = changed(rest, stage.render(T + 0.6)).sum()
+    assert 0 < half < full
+
+
+def test_mouth_cues_play_in_step_with_stage_time(stage, guide):
+    times = (T + 0.1, T + 0.3, T + 0.8)
+    silent = [stage.render(t) for t in times]
+    guide.play_mouth_cues([MouthCue(0.20, 0.40, "a", 1.0), MouthCue(0.40, 0.55, "closed", 0.0)], start_at=T)
+    before, during, after = (stage.render(t) for t in times)
+    assert np.array_equal(before, silent[0])
+    mask = changed(silent[1], during)
+    assert mask.sum() > 150 and fraction_inside(mask, [mouth_box(stage)]) > 0.97
+    assert np.array_equal(after, silent[2])
+
+
+def test_blinks_happen_every_two_to_six_seconds_and_replay_identically():
+    from navigator.avatar.animation import BlinkSchedule
+
+    starts = [s for s in BlinkSchedule(seed=3).starts]
+    schedule = BlinkSchedule(seed=3)
+    closed_times = [t / 100 for t in range(0, 3000) if schedule.closure(t / 100) > 0.9]
+    assert closed_times, "no blink in 30 s"
+    gaps = np.diff(schedule.starts[: len(schedule.starts) - 2])
+    assert gaps.min() >= 2.0 and gaps.max() <= 6.0
+    assert BlinkSchedule(seed=3).starts[:1] == starts[:1]
+    again = BlinkSchedule(seed=3)
+    assert [again.closure(t) for t in closed_times] == [schedule.closure(t) for t in closed_times]
+
+
+def test_render_at_fixed_times_is_deterministic():
+    frames = []
+    for _ in range(2):
+        with AvatarStage(size=(320, 180)) as stage:
+            guide = stage.add_avatar(None)
+            guide.play_mouth_cues([MouthCue(0.0, 0.3, "o", 1.0)], start_at=1.0)
+            guide.gesture("nod")
+            frames.append([stage.render(t / 10) for t in range(0, 25, 3)])
+    for a, b in zip(*frames):
+        assert np.array_equal(a, b)
+
+
+def test_wave_raises_the_arm_on_the_screen_left(stage, guide):
+    idle_after = stage.render(13.0)
+    rest = stage.render(10.0)
+    duration = guide.gesture("wave")
+    assert 1.5 < duration < 5
+    peak = stage.render(10.0 + duration * 0.4)
+    mask = changed(rest, peak)
+    w = SIZE[0]
+    assert mask[:, : w // 2].sum() > 3 * mask[:, w // 2:].sum()
+    assert np.array_equal(idle_after, stage.render(13.0))  # back to the idle pose
+
+
+def test_look_at_qr_turns_the_head_towards_it(stage, guide):
+    stage.render(20.0)
+    front = stage.render(20.0)
+    guide.look_at("qr", blend_s=0.2)
+    turned = stage.render(20.5)
+    guide.look_at("visitor", blend_s=0.0)
+    stage.render(21.0)
+    # Face pixels (skin) shift towards screen right, where the QR code is.
+    rows, cols = box(stage, (0.0, 0.0), 0.2, 0.15)
+
+    def skin_centre(frame):
+        region = frame[rows, cols].astype(int)
+        skin = (region[..., 0] > 200) & (region[..., 1] > 160) & (region[..., 2] > 130) & (region[..., 2] < 215)
+        return np.nonzero(skin)[1].mean()
+
+    assert skin_centre(turned) > skin_centre(front) + 3
+
+
+@pytest.mark.parametrize("variant", ["vrm0", "vrm1"])
+def test_vrm_style_names_map_to_the_same_controls(tmp_path, variant):
+    path = write_guide(tmp_path / f"vroid_{variant}.vrm", variant)
+    with AvatarStage(size=SIZE, background="studio") as stage:
+        guide = stage.add_avatar(path)
+        assert guide.load_warning is None and not guide.builtin
+        assert guide.mapping.kind == {"vrm0": "VRM 0.x", "vrm1": "VRM 1.0"}[variant]
+        assert set(guide.controls) >= {"a", "i", "u", "e", "o", "blink", "blink_l", "blink_r", "happy"}
+        assert {"head", "neck", "rightUpperArm"} <= set(guide.bones)
+        rest = stage.render(T)
+        guide.set_viseme("a")
+        open_mouth = stage.render(T)
+        mask = changed(rest, open_mouth)
+        assert mask.sum() > 150 and fraction_inside(mask, [mouth_box(stage)]) > 0.97
+
+
+def test_plain_glb_with_vroid_morph_names_maps_by_name(tmp_path):
+    from navigator.avatar.generate import build_gltf, glb_bytes
+
+    gltf, blob = build_gltf("vrm0")
+    del gltf["extensions"], gltf["extensionsUsed"]  # no VRM tables: names alone must do
+    path = tmp_path / "named.glb"
+    path.write_bytes(glb_bytes(gltf, blob))
+    with AvatarStage(size=(320, 180)) as stage:
+        guide = stage.add_avatar(path)
+        assert guide.load_warning is None
+        assert set(guide.controls) >= {"a", "o", "blink", "happy", "sad", "surprised"}
+        assert "head" in guide.bones
+
+
+def _truncated_glb(tmp_path):
+    good = write_guide(tmp_path / "good.glb").read_bytes()
+    path = tmp_path / "truncated.glb"
+    path.write_bytes(good[: len(good) // 3])
+    return path
+
+
+def _json_without_meshes(tmp_path):
+    path = tmp_path / "empty.gltf"
+    path.write_text(json.dumps({"asset": {"version": "2.0"}, "scenes": [{"nodes": []}]}))
+    return path
+
+
+def _random_bytes(tmp_path):
+    path = tmp_path / "noise.vrm"
+    path.write_bytes(np.random.default_rng(1).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    return path
+
+
+def _bad_glb_header(tmp_path):
+    path = tmp_path / "header.glb"
+    path.write_bytes(b"glTF" + struct.pack("<II", 2, 10_000) + b"\0" * 30)
+    return path
+
+
+@pytest.mark.parametrize("make, reason", [
+    (_truncated_glb, "truncated"), (_json_without_meshes, "no meshes"), (_random_bytes, "not a readable"),
+    (_bad_glb_header, "truncated"), (lambda tmp: tmp / "missing.vrm", "not found"),
+    (lambda tmp: (tmp / "model.fbx").write_text("x") and tmp / "model.fbx", "use a .glb"),
+])
+def test_broken_model_gives_a_clear_warning_and_the_builtin_guide(tmp_path, make, reason):
+    path = make(tmp_path)
+    with AvatarStage(size=(320, 180)) as stage:
+        guide = stage.add_avatar(path)
+        assert guide.builtin
+        assert guide.load_warning and str(path) in guide.load_warning and reason in guide.load_warning
+        assert "\n" not in guide.load_warning
+        assert "a" in guide.controls
+        assert stage.render(T).mean() > 10
+
+
+def test_snapshot_cli_writes_the_requested_image(tmp_path):
+    rest, vis = tmp_path / "rest.png", tmp_path / "a.png"
+    for out, extra in ((rest, []), (vis, ["--viseme", "a"])):
+        result = run_cli("avatar", "snapshot", "--out", str(out), "--size", "480x270", *extra)
+        assert result.returncode == 0, result.stderr
+    a, b = np.asarray(Image.open(rest)), np.asarray(Image.open(vis))
+    assert a.shape == (270, 480, 3)
+    assert 100 < changed(a, b).sum() < 5000
+
+
+def test_snapshot_cli_reports_a_broken_model_and_still_draws(tmp_path):
+    bad = tmp_path / "broken.glb"
+    bad.write_bytes(b"glTF\x02\x00\x00\x00garbage")
+    out = tmp_path / "out.png"
+    result = run_cli("avatar", "snapshot", "--out", str(out), "--size", "320x180", "--model", str(bad))
+    assert result.returncode == 0 and out.exists()
+    assert "broken.glb" in result.stderr and "built-in guide" in result.stderr
+
+
+def test_bench_cli_prints_figures():
+    result = run_cli("avatar", "bench", "--frames", "5", "--size", "320x180", "--json")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["fps"] > 0 and figures["median_ms"] > 0 and figures["renderer"] == "tinydisplay"
+    assert figures["size"] == "320x180"
