@@ -54,7 +54,7 @@ class PipelineConfig:
     echo_tail_s: float = 0.4         # after playback, input is still treated as possible echo
     echo_margin: float = 2.5         # while speaking, the mic must be this much louder than the expected echo
     learn_echo_s: float = 0.3        # the first part of each sentence teaches the speaker→mic coupling
-    speculate_after_s: float = 0.15  # silence after which transcription starts before the turn is over
+    speculate_after_s: float = 0.2   # silence after which transcription starts before the turn is over
                                      # (its result is used if the visitor says nothing more): -0.2 s latency
     pre_roll_s: float = 1.0          # audio kept before the detected start: soft first syllables
                                      # (いんかん...) often score low on the VAD; Whisper ignores silence
