@@ -206,3 +206,13 @@ def test_sentences_come_out_whole_however_the_text_is_cut():
         assert list(reply.sentences()) == ["住民票は、QRコードから申請できます。", "「まちドア」を開いてください。",
                                            "Version 3.5 is fine.", "Done"]
     assert SentenceSplitter().feed("まだ途中") == []
+
+
+def test_a_wrong_first_sentence_or_rambling_gives_the_grounded_answer_at_once(answerer):
+    grounded = answerer.ask(DAYCARE_Q).sentences
+    wrong_start = "[daycare-application]\n入園料は5,000円です。" + "保育園は楽しいです。" * 40
+    rambling = "[daycare-application]\n" + "ほいくえん" * 60 + "、まだ続く" + "ほいくえん" * 100
+    for reply, pause_at in ((wrong_start, "保育園は楽しい"), (rambling, "、まだ続く")):
+        with FakeChatServer(stream(reply, pause_at=pause_at, pause_s=5)) as server:
+            timed = timed_stream(Conversation(answerer, model=model(server, timeout_s=8)), DAYCARE_Q)
+        assert [s for _, s in timed] == grounded and timed[0][0] < 1.0

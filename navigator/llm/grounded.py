@@ -1,10 +1,11 @@
 """One visitor turn answered by the model from catalog entries, guarded sentence by sentence.
 
 The routed services always come from retrieval: the model's tag may pick one of the
-candidates, never add one. Every sentence passes `OutputGuard` before it is yielded; a
-sentence with an unsupported fact is dropped. When the model fails (unreachable, timeout,
-HTTP error, garbage) or nothing usable is left, the grounded template answer is yielded
-instead and a line is logged for technicians; the visitor sees no error.
+candidates, never add one. Every sentence passes `OutputGuard` before it is yielded. When the
+first sentence fails the guard, or the model fails (unreachable, timeout, HTTP error, garbage),
+the grounded template answer is yielded at once and a line is logged for technicians; the
+visitor sees no error. Once the model's first sentence was spoken, a later sentence that fails
+the guard is dropped (the others are kept).
 """
 
 from __future__ import annotations
@@ -55,7 +56,10 @@ class LlmTurn:
                 for sentence in reply.sentences():
                     problems = self._problems(guard, sentence, lang)
                     if problems:
-                        log.info("llm: guard removed a sentence (%s)", ", ".join(problems))
+                        log.info("llm: guard removed a sentence (%s)%s", ", ".join(problems),
+                                 "" if spoken else "; answered from the catalog")
+                        if not spoken:
+                            break  # a wrong start: the grounded answer now, not after the model's last word
                         continue
                     spoken.append(sentence)
                     self.answer = replace(draft, sentences=list(spoken))

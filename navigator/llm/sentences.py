@@ -13,6 +13,7 @@ _ENDERS = "。！？!?"
 _TRAILERS = "」』）)】\"'”’"
 _MARKDOWN = re.compile(r"\*\*|__|`+|^#+\s*|^\s*(?:[-*•・]|\d+[.)])\s+|\[[a-z0-9?-]{1,40}\]", re.MULTILINE)
 MAX_TAG_WAIT = 64          # characters to read before deciding there is no tag
+MAX_SENTENCE = 200         # text this long without a sentence end is handed on as it is (the guard rejects it)
 
 
 def clean(sentence: str) -> str:
@@ -23,14 +24,17 @@ def clean(sentence: str) -> str:
 class SentenceSplitter:
     """Feed text pieces; get back each sentence once its end has arrived."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_chars: int = MAX_SENTENCE) -> None:
         self._buffer = ""
+        self._max_chars = max_chars
 
     def feed(self, piece: str) -> list[str]:
         self._buffer += piece
         done: list[str] = []
         while True:
             end = self._end(self._buffer)
+            if end is None and len(self._buffer) > self._max_chars:  # rambling: no need to wait for its end
+                end = len(self._buffer)
             if end is None:
                 return done
             sentence, self._buffer = self._buffer[:end], self._buffer[end:]
