@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 # ── colours (linear-ish RGB, 0..1) ────────────────────────────────────────────
-SKIN = (1.0, 0.86, 0.76)
+SKIN = (1.0, 0.88, 0.80)
 SKIN_SHADE = (0.97, 0.78, 0.68)
 LID = SKIN
 HAIR = (0.30, 0.19, 0.14)
@@ -38,6 +38,8 @@ TONGUE = (0.95, 0.50, 0.55)
 TEETH = (1.0, 1.0, 0.98)
 JACKET = (0.13, 0.20, 0.40)
 JACKET_DARK = (0.10, 0.15, 0.30)
+LAPEL = (0.19, 0.28, 0.50)
+NOSE = (0.93, 0.68, 0.58)
 SHIRT = (0.97, 0.97, 0.98)
 SCARF = (0.10, 0.62, 0.52)
 LANYARD = (0.10, 0.62, 0.52)
@@ -267,6 +269,7 @@ def build_face(part: Part, face: Face) -> None:
         bt = 0.0035 + 0.0015 * (1 - bu**2)
         face_decal(part, np.stack([bx, by + bt], -1), np.stack([bx, by - bt], -1), BROW, L_BROW)
         ellipse_decal(part, (0.092 * side, -0.058), (0.021 * face.blush, 0.011 * face.blush), BLUSH, L_BLUSH)
+    ellipse_decal(part, (0.0, -0.047), (0.0055, 0.0035), NOSE, L_BLUSH, n=8)
     # Mouth: inner colour between the upper and lower lip lines, tongue and upper teeth inside.
     u = np.linspace(-1, 1, 16)
     s = np.sqrt(np.clip(1 - u**2, 0, 1))
@@ -335,11 +338,19 @@ def build_body(part: Part) -> None:
     ellipsoid(part, (0, 1.345, 0.082), (0.026, 0.018, 0.012), SCARF, "spine", 10, 6)
     ellipsoid(part, (-0.018, 1.315, 0.09), (0.012, 0.028, 0.008), SCARF, "spine", 8, 6)
     ellipsoid(part, (0.015, 1.318, 0.089), (0.011, 0.025, 0.008), SCARF, "spine", 8, 6)
-    for side in (1, -1):  # lanyard straps from the collar to the badge
-        for i in range(6):
-            y0 = 1.36 - i * 0.028
-            x = side * (0.065 - i * 0.0065)
-            chest_quad(x - 0.006, x + 0.006, y0 - 0.03, y0, LANYARD, 0.006, n=2)
+    def chest_strip(x_top, y_top, x_bottom, y_bottom, width, color, lift, n=8):
+        k = np.linspace(0, 1, n)
+        xs, ys = x_top + (x_bottom - x_top) * k, y_top + (y_bottom - y_top) * k
+        pos = np.concatenate([np.stack([xs - width / 2, ys, on_jacket(xs - width / 2, ys, lift)], -1),
+                              np.stack([xs + width / 2, ys, on_jacket(xs + width / 2, ys, lift)], -1)])
+        idx = []
+        for i in range(n - 1):
+            idx += [i, i + 1, n + i, i + 1, n + i + 1, n + i]
+        part.add(pos, np.tile([0, 0, 1.0], (2 * n, 1)), color, "spine", np.array(idx))
+
+    for side in (1, -1):
+        chest_strip(side * 0.070, 1.372, side * 0.014, 1.225, 0.022, LAPEL, 0.0045)   # lapel edges
+        chest_strip(side * 0.062, 1.368, side * 0.026, 1.195, 0.011, LANYARD, 0.007)  # lanyard straps
     chest_quad(-0.04, 0.04, 1.12, 1.20, BADGE, 0.008)
     chest_quad(-0.04, 0.04, 1.182, 1.20, BADGE_BAND, 0.010, n=2)
     chest_quad(-0.028, 0.0, 1.135, 1.17, (0.75, 0.80, 0.88), 0.010, n=2)   # photo
@@ -353,11 +364,11 @@ def build_body(part: Part) -> None:
         sh = np.array(BONES[BONE_INDEX[prefix + "UpperArm"]][2])
         el = np.array(BONES[BONE_INDEX[prefix + "LowerArm"]][2])
         wr = np.array(BONES[BONE_INDEX[prefix + "Hand"]][2])
-        ellipsoid(part, sh + [-side * 0.01, -0.01, 0], (0.052, 0.05, 0.055), JACKET, prefix + "UpperArm", 14, 8)
-        ellipsoid(part, (sh + el) / 2, (0.048, np.linalg.norm(el - sh) / 2 + 0.02, 0.05), JACKET,
+        ellipsoid(part, sh + [-side * 0.012, -0.012, 0], (0.047, 0.046, 0.05), JACKET, prefix + "UpperArm", 14, 8)
+        ellipsoid(part, (sh + el) / 2, (0.041, np.linalg.norm(el - sh) / 2 + 0.015, 0.044), JACKET,
                   prefix + "UpperArm", 14, 8)
-        ellipsoid(part, el, (0.045, 0.045, 0.045), JACKET, prefix + "LowerArm", 12, 8)
-        ellipsoid(part, (el + wr) / 2, (0.04, np.linalg.norm(wr - el) / 2 + 0.01, 0.042), JACKET,
+        ellipsoid(part, el, (0.039, 0.039, 0.039), JACKET, prefix + "LowerArm", 12, 8)
+        ellipsoid(part, (el + wr) / 2, (0.036, np.linalg.norm(wr - el) / 2 + 0.01, 0.038), JACKET,
                   prefix + "LowerArm", 14, 8)
         ellipsoid(part, wr + [0, 0.01, 0], (0.042, 0.02, 0.044), SHIRT, prefix + "LowerArm", 12, 6)  # cuff
         ellipsoid(part, wr + [0, -0.045, 0.005], (0.026, 0.048, 0.036), SKIN, prefix + "Hand", 12, 8)

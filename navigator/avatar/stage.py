@@ -100,7 +100,7 @@ class AvatarStage:
             return None, None
         texture = Texture("avatar-frame")
         buffer.addRenderTexture(texture, GraphicsOutput.RTMCopyRam)
-        buffer.setClearColor(Vec4(0.9, 0.9, 0.9, 1))
+        buffer.setClearColorActive(False)  # the backdrop covers every pixel: no clear pass needed
         return buffer, texture
 
     def _setup_backdrop(self, spec) -> None:
@@ -159,11 +159,12 @@ class AvatarStage:
 
     def _setup_lights(self) -> None:
         ambient = AmbientLight("ambient")
-        ambient.setColor(Vec4(0.50, 0.50, 0.53, 1))
+        # Soft and never above 1.0 in total: the software rasteriser wraps over-bright colours.
+        ambient.setColor(Vec4(0.50, 0.50, 0.52, 1))
         key = DirectionalLight("key")
-        key.setColor(Vec4(0.62, 0.60, 0.56, 1))
+        key.setColor(Vec4(0.42, 0.41, 0.38, 1))
         fill = DirectionalLight("fill")
-        fill.setColor(Vec4(0.20, 0.22, 0.26, 1))
+        fill.setColor(Vec4(0.07, 0.08, 0.09, 1))
         for light, hpr in ((ambient, None), (key, (-25, -30, 0)), (fill, (40, -5, 0))):
             path = self.scene.attachNewNode(light)
             if hpr:
@@ -279,9 +280,14 @@ class AvatarStage:
         tex = self._texture
         w, h = tex.getXSize(), tex.getYSize()
         channels = tex.getNumComponents()
-        data = np.frombuffer(tex.getRamImage(), np.uint8).reshape(h, w, channels)
-        return np.ascontiguousarray(data[::-1, :, 2::-1][:, :, :3]) if channels >= 3 else \
-            np.repeat(data[::-1], 3, axis=2)
+        data = np.frombuffer(tex.getRamImage(), np.uint8).reshape(h, w, channels)[::-1]  # bottom-up BGR(A)
+        frame = np.empty((h, w, 3), np.uint8)
+        if channels < 3:
+            frame[...] = data[..., :1]
+            return frame
+        for k in range(3):  # one channel at a time: ~2x faster than one strided gather
+            frame[..., k] = data[..., 2 - k]
+        return frame
 
     def close(self) -> None:
         for name in list(self.avatars):
