@@ -112,6 +112,10 @@ class PathsSection(_Section):
     logs: Path = Path("logs")
 
 
+class DisplaySection(_Section):
+    renderer: Literal["auto", "tinydisplay", "egl"] = "auto"
+
+
 class TechnicianSection(_Section):
     pin_sha256: str = Field("", pattern=r"^([0-9a-f]{64})?$")
 
@@ -129,6 +133,7 @@ class KioskConfig(_Section):
     tts: TtsSection = TtsSection()
     llm: LlmSection = LlmSection()
     paths: PathsSection = PathsSection()
+    display: DisplaySection = DisplaySection()
     technician: TechnicianSection = TechnicianSection()
     source: Path | None = Field(None, exclude=True)
 
