@@ -86,12 +86,13 @@ class Progress:
         self.total, self.stream = total, stream
         self.started = time.monotonic()
         self._last = 0.0
+        self._shown = -1
 
     def update(self, done: int) -> None:
         now = time.monotonic()
-        if done < self.total and now - self._last < 0.25:
+        if done == self._shown or (done < self.total and now - self._last < 0.25):
             return
-        self._last = now
+        self._last, self._shown = now, done
         elapsed = max(now - self.started, 1e-6)
         fps = done / elapsed
         left = (self.total - done) / fps if fps > 0 else 0.0

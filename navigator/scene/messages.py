@@ -67,6 +67,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "kind_music": {"ja": "音楽のフェード", "en": "music fade"},
     "after_end": {"ja": "このキュー（{start:.1f}秒から）はシーンの長さ duration = {duration} より後です",
                   "en": "this cue (from {start:.1f} s) starts after the scene's duration = {duration}"},
+    "no_display": {"ja": "画面（ディスプレイ）がありません。動画にするには navigator scene render FILE -o OUT.mp4 を使ってください",
+                   "en": "no display: to get a video, use navigator scene render FILE -o OUT.mp4"},
+    "environment_failed": {"ja": "環境モデル {path} を読み込めませんでした（{reason}）。背景だけで再生します",
+                           "en": "environment {path} could not be loaded ({reason}); playing on the background only"},
     "ok": {"ja": "{path}: OK（{seconds:.1f}秒、キュー {cues} 個）", "en": "{path}: OK ({seconds:.1f} s, {cues} cues)"},
 }
 

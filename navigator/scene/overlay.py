@@ -94,8 +94,6 @@ def draw_title(item: OverlayItem, size: tuple[int, int]) -> Patch:
     w, h = size
     image = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
-    if item.backdrop:
-        draw.rectangle((0, 0, w, h), fill=TITLE_BACKDROP)
     big, small = font(int(h * 0.095), bold=True), font(int(h * 0.045))
     lines = wrap(item.text, big, w * 0.86)
     line_h = int(h * 0.12)
@@ -106,9 +104,9 @@ def draw_title(item: OverlayItem, size: tuple[int, int]) -> Patch:
                   stroke_width=max(1, h // 240), stroke_fill=(0, 0, 0, 160))
         y += line_h
     bar = int(w * 0.12)
-    draw.rectangle((w / 2 - bar / 2, y + h * 0.005, w / 2 + bar / 2, y + h * 0.012), fill=ACCENT)
+    draw.rectangle((w / 2 - bar / 2, y + h * 0.018, w / 2 + bar / 2, y + h * 0.025), fill=ACCENT)
     if item.subtitle:
-        draw.text((w / 2, y + h * 0.05), item.subtitle, font=small, fill=(235, 240, 245, 255), anchor="mm")
+        draw.text((w / 2, y + h * 0.065), item.subtitle, font=small, fill=(235, 240, 245, 255), anchor="mm")
     return _patch(image, 0, 0)
 
 
@@ -130,10 +128,27 @@ def draw_lower_third(item: OverlayItem, size: tuple[int, int]) -> Patch:
     return _patch(image, int(w * 0.05), int(h * 0.66))
 
 
+def balanced(text: str, face: ImageFont.FreeTypeFont, width: float) -> list[str]:
+    """Two lines of similar length when the text needs two (breaking after 、 or a space near the
+    middle when there is one), else `wrap`."""
+    lines = wrap(text, face, width)
+    if len(lines) != 2:
+        return lines
+    middle = len(text) / 2
+    breaks = [i + 1 for i, c in enumerate(text[:-1]) if c in "、，, " and abs(i + 1 - middle) < len(text) * 0.3]
+    cut = min(breaks, key=lambda i: abs(i - middle)) if breaks else int(round(middle))
+    first, second = text[:cut].strip(), text[cut:].strip()
+    if second and second[0] in "、。，．,.!?！？）」』" :
+        first, second = first + second[0], second[1:].strip()
+    if face.getlength(first) <= width and face.getlength(second) <= width:
+        return [first, second]
+    return lines
+
+
 def draw_subtitle(item: OverlayItem, size: tuple[int, int]) -> Patch:
     w, h = size
     face = font(int(h * 0.048), bold=True)
-    lines = wrap(item.text, face, w * 0.84)[-2:] if len(item.text) < 200 else wrap(item.text, face, w * 0.84)
+    lines = balanced(item.text, face, w * 0.84)
     line_h = int(h * 0.065)
     image = Image.new("RGBA", size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
@@ -146,6 +161,17 @@ def draw_subtitle(item: OverlayItem, size: tuple[int, int]) -> Patch:
 
 
 DRAWERS = {"title": draw_title, "lower_third": draw_lower_third, "subtitle": draw_subtitle}
+
+
+def darken(frame: np.ndarray, colour: tuple[int, int, int, int], alpha: float) -> None:
+    """Blend the whole frame toward `colour` (RGBA, A = strength) in place, through per-channel tables."""
+    a = colour[3] / 255.0 * alpha
+    if a <= 0:
+        return
+    levels = np.arange(256, dtype=np.float32)
+    for channel in range(3):
+        table = np.round(levels * (1 - a) + colour[channel] * a).astype(np.uint8)
+        frame[..., channel] = table[frame[..., channel]]
 
 
 def composite(frame: np.ndarray, patch: Patch, alpha: float = 1.0) -> None:
@@ -181,5 +207,7 @@ class OverlayPainter:
         for item in sorted(overlays, key=lambda o: order[o.kind]):
             if item.kind == "subtitle" and not self.subtitles:
                 continue
+            if item.kind == "title" and item.backdrop:
+                darken(frame, TITLE_BACKDROP, item.alpha)
             composite(frame, self.patch(item), item.alpha)
         return frame

@@ -19,6 +19,7 @@ from navigator.scene.timeline import SceneState, Timeline, music_gain, overlap_p
 from voice.audio import Audio, AudioFileError
 from voice.interfaces import Speech, TextToSpeech
 
+SEEK_S = 0.25            # a step longer than this (or backwards) between frames is a seek
 LOOK_TARGETS = {"camera": "visitor", "left": "left", "right": "right"}
 
 
@@ -117,9 +118,10 @@ class ScenePlayer:
         """The picture at scene time t: (H, W, 3) uint8 RGB with titles and subtitles drawn."""
         state = self.state(t)
         stage = self._stage or self._open_stage()
-        if t < self._last_t:  # seeking back: gestures may start again
-            self._gestures_started = {i for i in self._gestures_started
-                                      if self._timeline().cues[i].start <= t}
+        if not 0.0 <= t - self._last_t <= SEEK_S:
+            # a seek: the gestures running at t start again from their cue's start, so the picture
+            # is the same as when playing through (the avatar drops a gesture its time is outside of)
+            self._gestures_started.clear()
         self._last_t = t
         self._apply(state)
         camera = state.camera
@@ -151,7 +153,12 @@ class ScenePlayer:
         for item in state.gestures:
             if item.index not in self._gestures_started:
                 self._gestures_started.add(item.index)
-                self._avatars[item.cue.who].gesture(item.cue.gesture)
+                # a gesture starts at stage.time: set it to the cue's start so it is in step even after a seek
+                previous, self._stage.time = self._stage.time, item.start
+                try:
+                    self._avatars[item.cue.who].gesture(item.cue.gesture)
+                finally:
+                    self._stage.time = previous
 
     def close(self) -> None:
         if self._stage is not None:

@@ -20,10 +20,10 @@ from navigator.scene.messages import message
 from navigator.scene.model import (CameraCue, ExpressionCue, GestureCue, LineCue, LoadedScene, LookCue, LowerThirdCue,
                                    MusicCue, PauseCue, TitleCue, Vec3)
 
-EYE_HEIGHT = 1.45            # metres: where a cast member's face is, for look_at and shots
-SHOT_DISTANCE = {"close": 1.0, "medium": 1.9, "wide": 3.6}
+EYE_HEIGHT = 1.5             # metres: where a cast member's face is (the built-in guide's head is at ~1.56 m)
+SHOT_DISTANCE = {"close": 1.3, "medium": 2.1, "wide": 3.8}
 SHOT_DROP = {"close": 0.03, "medium": 0.22, "wide": 0.55}   # look a little below the eyes on wider shots
-GESTURE_SECONDS = {"wave": 2.0, "point": 1.6, "bow": 2.2, "nod": 1.0}
+GESTURE_SECONDS = {"wave": 2.3, "point": 2.3, "bow": 1.8, "nod": 0.8}   # as the avatar plays them
 END_PADDING_S = 1.0
 LineSeconds = Callable[[LineCue, str], float]
 

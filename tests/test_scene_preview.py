@@ -1,0 +1,72 @@
+"""The scene preview window (offscreen Qt): it plays, reloads on save keeping the time, and shows problems."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from tests.conftest import ROOT  # noqa: E402
+
+SCENE = ROOT / "scenes" / "kiosk_attract.toml"
+
+
+@pytest.fixture
+def preview(qtbot, tmp_path):
+    from navigator.config import load_config
+    from navigator.speech import build_tts
+    from navigator.ui.scene_preview import ScenePreview
+
+    path = tmp_path / "attract.toml"
+    shutil.copy(SCENE, path)
+    shutil.copytree(SCENE.parent / "music", tmp_path / "music")
+    window = ScenePreview(path, build_tts(load_config()), lang="ja", size=(320, 180))
+    qtbot.addWidget(window)
+    window.show()
+    yield window
+    window.close()
+
+
+def test_plays_and_seeks(qtbot, preview):
+    assert preview.player is not None and not preview.problem_label.isVisible()
+    preview.seek(2.0)
+    assert preview.time_label.text().startswith("0:02.0 / 0:1")
+    assert preview.slider.value() == 2000
+    still = preview.view.frame()
+    preview.play()
+    qtbot.wait(400)
+    assert preview.t > 2.2
+    assert not np.array_equal(preview.view.frame(), still)
+    preview.pause()
+    assert preview.play_button.text() == "▶ 再生"
+
+
+def test_reload_on_save_keeps_the_time(qtbot, preview):
+    preview.seek(5.0)
+    old_player = preview.player
+    text = preview.path.read_text(encoding="utf-8").replace("お気軽にお尋ねください。", "なんでも聞いてください。")
+    with qtbot.waitSignal(preview.reloaded, timeout=10_000) as reloaded:
+        preview.path.write_text(text, encoding="utf-8")
+    assert reloaded.args == [True]
+    assert preview.player is not old_player
+    assert preview.t == pytest.approx(5.0)
+    assert any(getattr(c, "text", "") == "まちドアのことなど、なんでも聞いてください。" for c in preview.player.scene.scene.cues)
+
+
+def test_broken_save_shows_the_problem_and_keeps_playing(qtbot, preview):
+    preview.seek(3.0)
+    good = preview.player
+    text = preview.path.read_text(encoding="utf-8") + '\n[[cues]]\ntype = "gesture"\nwho = "gide"\ngesture = "wave"\n'
+    with qtbot.waitSignal(preview.reloaded, timeout=10_000) as reloaded:
+        preview.path.write_text(text, encoding="utf-8")
+    assert reloaded.args == [False]
+    line = len(text.splitlines()) - 1
+    assert preview.problem_label.isVisible()
+    assert f"{preview.path}:{line}: `gide` は出演者にいません。`guide` のまちがいではありませんか？" in preview.problem_label.text()
+    assert preview.player is good and preview.t == pytest.approx(3.0)
+    preview.tick()                                    # still shows frames
+    assert preview.view.frame() is not None
