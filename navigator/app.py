@@ -192,14 +192,14 @@ class VoiceLoop:
                 pass
 
     def _run(self, on_event, on_level) -> None:
-        from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config, warm_up
+        from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config
         from voice.pipeline import VoicePipeline
 
         listening = True
         try:
             engines = self.engines or build_engines(self.config, self.catalog)
             vad, stt, tts = engines.vad_factory(), engines.stt, engines.tts
-            warm_up(engines, languages_for_stt(self.config))
+            stt.warm_up()
         except (UserError, OSError, RuntimeError) as exc:
             on_event(StageError(ErrorCode.STT_MODEL_MISSING, str(exc)))
             listening, vad, stt = False, HearsNothing(), None
@@ -208,6 +208,13 @@ class VoiceLoop:
             except Exception as tts_exc:
                 on_event(StageError(ErrorCode.TTS_FAILED, str(tts_exc)))
                 tts = None
+        if tts is not None:
+            try:   # load the voices now, not when the first visitor waits
+                for lang in languages_for_stt(self.config):
+                    if tts.supports(lang):
+                        tts.synthesize("はい。" if lang == "ja" else "Yes.", lang)
+            except Exception as exc:
+                on_event(StageError(ErrorCode.TTS_FAILED, str(exc)))
         source = SilentSource()
         if listening:
             try:
@@ -336,7 +343,7 @@ def build_kiosk(config: KioskConfig, *, voice: bool = True, source_factory=None,
         reset_conversation=conversation.reset, make_guide=guide_factory or make_guide(config),
         still_picture=still_picture(config), voice=voice_loop,
         attract_player=attract_scenes(config) if attract else None,
-        record_usage=ops.record, on_ready=[ops.ready], heartbeat=ops.ping)
+        record_usage=ops.record, on_ready=[ops.ready], heartbeat=ops.ping, poll_config=ops.poll_config)
     kiosk = Kiosk(services, conversation, voice_loop)
     holder.append(kiosk)
     services.technician = TechnicianActions(
@@ -391,50 +398,40 @@ def _quit(kiosk: Kiosk, code: int) -> None:
 
 @dataclass
 class _Ops:
-    """Logging, usage counts and the systemd watchdog from navigator.ops (no-ops until it is installed)."""
+    """Usage counts, the systemd watchdog and the config watcher (navigator.ops)."""
 
-    recorder: object | None = None
-    watchdog: object | None = None
+    recorder: object
+    watchdog: object
+    watcher: object | None = None
 
     def record(self, answer: Answer, latency_ms: float, channel: str) -> None:
-        if self.recorder is not None:
-            try:
-                self.recorder.record(answer, latency_ms=latency_ms, channel=channel)
-            except Exception as exc:
-                log.warning("usage not recorded: %s", exc)
+        self.recorder.record(answer, latency_ms=latency_ms, channel=channel)
 
     def ready(self) -> None:
-        if self.watchdog is not None:
-            self.watchdog.ready()
+        self.watchdog.ready()
 
     def ping(self) -> None:
-        if self.watchdog is not None:
-            self.watchdog.ping()
+        self.watchdog.ping()
+
+    def poll_config(self) -> KioskConfig | None:
+        """A new valid config after a technician's edit (a bad edit is logged and the last good one kept)."""
+        if self.watcher is None:
+            return None
+        config, problem = self.watcher.poll()
+        return config
 
 
 def _ops(config: KioskConfig) -> _Ops:
-    import importlib.util
+    from navigator.ops.config_watch import ConfigWatcher
+    from navigator.ops.usage import UsageRecorder
+    from navigator.ops.watchdog import Watchdog
 
-    ops = _Ops()
-    if importlib.util.find_spec("navigator.ops") is None:
-        return ops
-    if importlib.util.find_spec("navigator.ops.usage"):
-        from navigator.ops.usage import UsageRecorder
-
-        ops.recorder = UsageRecorder.from_config(config)
-    if importlib.util.find_spec("navigator.ops.watchdog"):
-        from navigator.ops.watchdog import Watchdog
-
-        ops.watchdog = Watchdog()
-    return ops
+    watcher = ConfigWatcher(config.source, initial=config) if config.source else None
+    return _Ops(UsageRecorder.from_config(config), Watchdog(), watcher)
 
 
 def setup_logging(config: KioskConfig) -> None:
-    import importlib.util
+    """Rotated JSON-lines logs with the personal-data filter (navigator.ops.logs)."""
+    from navigator.ops.logs import setup_logging as ops_logging
 
-    if importlib.util.find_spec("navigator.ops") and importlib.util.find_spec("navigator.ops.logs"):
-        from navigator.ops.logs import setup_logging as ops_logging
-
-        ops_logging(config, component="kiosk")
-    else:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ops_logging(config, component="kiosk")

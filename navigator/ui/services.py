@@ -48,3 +48,4 @@ class KioskServices:
     technician: TechnicianActions | None = None
     on_ready: list[Callable[[], None]] = field(default_factory=list)     # e.g. the systemd watchdog's ready()
     heartbeat: Callable[[], None] = lambda: None                          # called every few seconds from the UI loop
+    poll_config: Callable[[], KioskConfig | None] = lambda: None          # a new valid kiosk_config.toml, if edited

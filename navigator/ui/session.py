@@ -28,6 +28,10 @@ class SessionClock(QObject):
         self._grace.timeout.connect(self._expire)
         self._held = False
 
+    def set_times(self, idle_timeout_s: float, warning_s: float) -> None:
+        self._idle.setInterval(int(idle_timeout_s * 1000))
+        self._grace.setInterval(int(warning_s * 1000))
+
     def activity(self) -> None:
         """A touch, typing, or the visitor's voice."""
         self._grace.stop()

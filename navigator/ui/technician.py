@@ -90,6 +90,9 @@ class PinPad(Overlay):
         layout.addLayout(keys)
         layout.addWidget(self.cancel)
 
+    def set_hash(self, pin_sha256: str) -> None:
+        self._hash = pin_sha256
+
     def open_pad(self, lang: str) -> None:
         self.title.setText(self.strings.get("tech_pin", lang))
         self.cancel.setText(self.strings.get("tech_cancel", lang))

@@ -83,7 +83,7 @@ class KioskWindow(QWidget):
         self.session.resumed.connect(lambda: self.still_there.hide())
         self._build(render_size)
         self._heartbeat = QTimer(self)
-        self._heartbeat.timeout.connect(self.services.heartbeat)
+        self._heartbeat.timeout.connect(self._on_heartbeat)
         self._heartbeat.start(5000)
         self._transient = QTimer(self)
         self._transient.setSingleShot(True)
@@ -462,6 +462,7 @@ class KioskWindow(QWidget):
             self._quiet_start = False
             self.indicator.set_state("hearing", self.t("state_hearing"))
         elif isinstance(event, ev.SpeechEnded):
+            self._speech_ended_at = time.perf_counter()
             self.indicator.set_state("thinking", self.t("state_thinking"))
         elif isinstance(event, ev.Transcript):
             self.session.activity()
@@ -470,7 +471,9 @@ class KioskWindow(QWidget):
             self._cues = {}
             if isinstance(event.payload, Answer):
                 self.show_answer(event.payload, from_voice=True)
-                self.services.record_usage(event.payload, 0.0, "voice")
+                ended = getattr(self, "_speech_ended_at", None)
+                self.services.record_usage(event.payload, (time.perf_counter() - ended) * 1000 if ended else None,
+                                           "voice")
             if not self.tts_available:
                 self.caption(event.text)
         elif isinstance(event, ev.SpeechAudio):
@@ -602,6 +605,25 @@ class KioskWindow(QWidget):
             scene = self.avatar.guide
             self.avatar.set_guide(self.main_guide)
             scene.close()
+
+    def _on_heartbeat(self) -> None:
+        self.services.heartbeat()
+        config = self.services.poll_config()
+        if config is not None:
+            self.apply_config(config)
+
+    def apply_config(self, config) -> None:
+        """A technician's edit of kiosk_config.toml, applied live: languages, idle times, PIN.
+
+        Devices, engines and orientation need a restart (the technician panel has one).
+        """
+        self.config = self.services.config = config
+        self.default_lang = config.language.default
+        self.session.set_times(config.session.idle_timeout_s, config.session.idle_warning_s)
+        self.pin_pad.set_hash(config.technician.pin_sha256)
+        if self.session.state == "idle" and self.lang != self.default_lang:
+            self.lang = self.default_lang
+            self.retranslate()
 
     def set_default_language(self, lang: str) -> None:
         self.default_lang = lang

@@ -1,0 +1,168 @@
+"""The kiosk end to end: the headless screenshot check (QR read back from the picture) and voice turns
+through the real pipeline (Whisper, OpenJTalk) from WAV sources, with the failures a lobby meets."""
+
+from __future__ import annotations
+
+import json
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from conftest import ROOT, run_cli  # noqa: E402
+from navigator.app import build_kiosk  # noqa: E402
+from navigator.config import SttSection, load_config  # noqa: E402
+from navigator.spoken_samples import visitor_audio  # noqa: E402
+from navigator.ui.runner import WindowOptions, open_window  # noqa: E402
+from voice import events as ev  # noqa: E402
+from voice.audio import write_wav  # noqa: E402
+from voice.devices import AudioDeviceError  # noqa: E402
+from voice.files import BufferSink, BufferSource  # noqa: E402
+
+DAYCARE = "4月から娘を保育所に預けたいです"
+
+
+def test_headless_screenshot_shows_answer_avatar_and_a_readable_qr(tmp_path):
+    import zxingcpp
+
+    png = tmp_path / "kiosk.png"
+    result = run_cli("kiosk", "--ask", DAYCARE, "--screenshot", str(png), "--json",
+                     env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    expected = json.loads(run_cli("ask", "--json", DAYCARE).stdout)
+    image = Image.open(png)
+    assert image.width >= 1024
+    codes = zxingcpp.read_barcodes(image)
+    assert [c.text for c in codes if c.format == zxingcpp.BarcodeFormat.QRCode] == [expected["urls"][0]]
+    assert report["service_ids"][0] == expected["service_ids"][0] == "daycare-application"
+    assert report["avatar"] == "animated" and report["frames_shown"] >= 6 and report["banners"] == []
+    print(f"\nUI thread per avatar frame (headless --ask): {report['ui_frame_ms']}")
+
+
+def test_headless_check_needs_a_question(tmp_path):
+    result = run_cli("kiosk", "--screenshot", str(tmp_path / "x.png"), env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2 and "--ask" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_voice_wav_check_reports_ui_thread_timings(tmp_path):
+    """The benchmark: one spoken question through the kiosk; UI-thread time per frame during the turn."""
+    wav = tmp_path / "question.wav"
+    write_wav(wav, visitor_audio("子どもを保育園に入れたいです"))
+    result = run_cli("kiosk", "--voice-wav", str(wav), "--screenshot", str(tmp_path / "voice.png"), "--json",
+                     env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert report["service_ids"][0] == "daycare-application" and "保育園" in report["question"]
+    assert report["measured_during"] == "voice turn" and report["ui_frame_ms"]["count"] > 30
+    print(f"\nvoice turn: UI thread per frame {report['ui_frame_ms']}, event-loop lag {report['event_loop_lag_ms']}")
+
+
+# -- voice turns in the window ---------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def config():
+    return load_config(ROOT / "kiosk_config.toml")
+
+
+@pytest.fixture(scope="module")
+def engines(config):
+    from navigator.catalog import load_catalog
+    from navigator.speech import build_engines
+
+    return build_engines(config, load_catalog(config.catalog_dir))
+
+
+@pytest.fixture
+def voice_kiosk(qtbot):
+    opened = []
+
+    def make(config, **options):
+        options.setdefault("attract", False)
+        kiosk = build_kiosk(config, voice=True, **options)
+        window = open_window(kiosk, WindowOptions(size=(1280, 800)))
+        qtbot.addWidget(window)
+        opened.append(window)
+        return kiosk, window
+
+    yield make
+    for window in opened:
+        window.shutdown()
+
+
+def spoken(text: str):
+    return lambda: BufferSource(visitor_audio(text), realtime=True, tail_s=2.0)
+
+
+def test_voice_turn_updates_subtitles_card_and_lip_sync(voice_kiosk, qtbot, config, engines):
+    sink = BufferSink(realtime=True)
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=spoken("子どもを保育園に入れたいです"),
+                                sink_factory=lambda: sink)
+    seen: dict[str, object] = {}
+
+    def watch(event) -> None:   # connected after the window's own handler: sees the state it produced
+        if isinstance(event, ev.PlaybackStarted) and "speaking" not in seen:
+            seen["speaking"] = window.avatar.guide.avatar.is_speaking()
+            seen["subtitle"] = window.subtitles.guide_text
+            seen["state"] = window.indicator.state
+        if isinstance(event, ev.PlaybackFinished):
+            seen["finished"] = True
+
+    window.voice_signals.event.connect(watch)
+    qtbot.waitUntil(lambda: window.card.answer is not None, timeout=90_000)
+    assert "保育園" in window.subtitles.visitor_text
+    assert window.card.answer.service_ids[0] == "daycare-application"
+    assert window.card.qr_url == kiosk.services.catalog.service("daycare-application").urls[0]
+    assert window.session.state == "active"
+    qtbot.waitUntil(lambda: "speaking" in seen, timeout=60_000)
+    assert seen["speaking"] is True and seen["state"] == "speaking"
+    assert seen["subtitle"] and seen["subtitle"] in window.card.answer.text
+    window.avatar.timing.samples.clear()
+    qtbot.waitUntil(lambda: "finished" in seen, timeout=90_000)
+    assert sink.audio().seconds > 2 and not window.avatar.guide.avatar.is_speaking()
+    print(f"\nUI thread per avatar frame while speaking: {window.avatar.timing.samples.summary()}")
+
+
+def test_no_microphone_means_touch_only_with_a_banner(voice_kiosk, qtbot, config, engines):
+    def no_mic():
+        raise AudioDeviceError("no input device found (available: none)")
+
+    sink = BufferSink()
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=no_mic, sink_factory=lambda: sink)
+    qtbot.waitUntil(lambda: "banner_no_mic" in window.banner.codes, timeout=60_000)
+    assert window.indicator.state == "off" and window.banner.isVisible()
+    window.ask_text("粗大ごみを出したい")       # touch and typing still work, and the guide still speaks
+    qtbot.waitUntil(lambda: window.card.answer is not None, timeout=10_000)
+    assert window.card.answer.service_ids[0] == "oversized-garbage"
+    qtbot.waitUntil(lambda: sink.audio().seconds > 1, timeout=60_000)
+
+
+def test_missing_speech_model_means_touch_only(voice_kiosk, qtbot, config):
+    broken = config.model_copy(update={"stt": SttSection(model=str(ROOT / "no-such-model"))})
+    kiosk, window = voice_kiosk(broken, sink_factory=BufferSink)
+    qtbot.waitUntil(lambda: "banner_no_stt" in window.banner.codes, timeout=60_000)
+    assert window.indicator.state == "off" and not window.voice_available
+
+
+class BrokenVoice:
+    """A TTS whose engine fails (a missing voice, a crashed synthesizer)."""
+
+    def synthesize(self, text, lang):
+        raise RuntimeError("the voice engine crashed")
+
+    def supports(self, lang):
+        return True
+
+
+def test_tts_failure_leaves_subtitles(voice_kiosk, qtbot, config, engines):
+    from navigator.speech import Engines
+
+    silent = Engines(vad_factory=engines.vad_factory, stt=engines.stt, tts=BrokenVoice())
+    kiosk, window = voice_kiosk(config, engines=silent, source_factory=spoken("住民票の写しがほしいです"),
+                                sink_factory=BufferSink)
+    qtbot.waitUntil(lambda: "banner_no_tts" in window.banner.codes, timeout=90_000)
+    qtbot.waitUntil(lambda: window.card.answer is not None, timeout=10_000)
+    assert window.card.answer.service_ids[0] == "residence-certificate"
+    assert window.subtitles.guide_text and window.subtitles.guide_text in window.card.answer.text
+    assert not window.tts_available
