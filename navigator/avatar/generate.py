@@ -98,6 +98,7 @@ class Face:
     brow_raise: float = 0.0
     brow_tilt: float = 0.0          # inner ends up (sad) > 0
     blush: float = 1.0
+    eye_smile: float = 0.0          # lower lids rise in a smile (0..1)
 
 
 REST = Face()
@@ -111,7 +112,7 @@ TARGETS: dict[str, Face] = {
     "blinkLeft": replace(REST, blink=(1.0, 0.0)),
     "blinkRight": replace(REST, blink=(0.0, 1.0)),
     "happy": replace(REST, mouth_half_width=0.032, mouth_top=0.003, mouth_bottom=0.020, mouth_lift=0.013,
-                     brow_raise=0.006, blush=1.6),
+                     brow_raise=0.006, blush=1.6, eye_smile=1.0),
     "sad": replace(REST, mouth_half_width=0.022, mouth_lift=-0.008, brow_tilt=0.012, blink=(0.3, 0.3),
                    blush=0.6),
     "surprised": replace(REST, mouth_half_width=0.015, mouth_top=0.010, mouth_bottom=0.022, mouth_lift=0.0,
@@ -252,6 +253,11 @@ def build_face(part: Part, face: Face) -> None:
         lid_y = open_y + (closed_y - open_y) * blink
         xs = cx + hw * u
         face_decal(part, np.stack([xs, top_y + 0.002], -1), np.stack([xs, lid_y], -1), LID, L_LID, rows=7)
+        # Lower lid: hidden on the lower rim, rises as an arch when smiling.
+        bottom_y = cy - hh * s - 0.006
+        rim_y = cy - hh * s
+        smile_y = rim_y + face.eye_smile * hh * 0.7 * s ** 0.7
+        face_decal(part, np.stack([xs, smile_y], -1), np.stack([xs, bottom_y], -1), LID, L_LID, rows=5)
         # Lash line: on the upper rim when open, a gentle downward curve when closed.
         lash_open = cy + hh * s * 0.98
         lash_closed = cy - 0.35 * hh - 0.25 * hh * s
@@ -291,7 +297,7 @@ def build_face(part: Part, face: Face) -> None:
 def build_body(part: Part) -> None:
     head = HEAD_CENTER
     rx, ry, rz = HEAD_RADII
-    ellipsoid(part, head, HEAD_RADII, SKIN, "head", nu=32, nv=22)
+    ellipsoid(part, head, HEAD_RADII, SKIN, "head", nu=48, nv=32)  # fine enough that lids match the skin
     for side in (1, -1):  # ears
         ellipsoid(part, head + [side * rx * 0.97, -0.015, -0.005], (0.02, 0.032, 0.022), SKIN_SHADE, "head", 10, 6)
     # Hair: a cap over the head with the face left open, bangs and side locks.
