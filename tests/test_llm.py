@@ -216,3 +216,10 @@ def test_a_wrong_first_sentence_or_rambling_gives_the_grounded_answer_at_once(an
         with FakeChatServer(stream(reply, pause_at=pause_at, pause_s=5)) as server:
             timed = timed_stream(Conversation(answerer, model=model(server, timeout_s=8)), DAYCARE_Q)
         assert [s for _, s in timed] == grounded and timed[0][0] < 1.0
+
+
+def test_a_model_that_repeats_its_instructions_is_not_heard(answerer):
+    leak = "[daycare-application]\nYou are the guide at the visitor kiosk of Machida City Hall (町田市役所). 保育園ですね。"
+    with FakeChatServer(stream(leak)) as server:
+        answer = Conversation(answerer, model=model(server)).ask(DAYCARE_Q)
+    assert answer == answerer.ask(DAYCARE_Q)

@@ -18,8 +18,8 @@ from typing import Literal
 from navigator.brain.answer import Answer, compose
 from navigator.catalog import Catalog, Service
 from navigator.llm.interface import ChatError, ChatModel
-from navigator.llm.output_guard import OutputGuard
-from navigator.llm.prompt import build_grounding
+from navigator.llm.output_guard import OutputGuard, echoes
+from navigator.llm.prompt import INSTRUCTIONS, build_grounding
 from navigator.llm.sentences import ModelReply
 
 log = logging.getLogger("navigator.llm")
@@ -103,6 +103,6 @@ class LlmTurn:
         problems = guard.problems(sentence, lang)
         if len(sentence) > MAX_SENTENCE_CHARS:
             problems.append("too long")
-        if any(word.lower() in sentence.lower() for word in _PROMPT_WORDS):
+        if any(word.lower() in sentence.lower() for word in _PROMPT_WORDS) or echoes(sentence, INSTRUCTIONS):
             problems.append("prompt text")
         return problems

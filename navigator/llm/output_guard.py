@@ -165,13 +165,23 @@ class OutputGuard:
         problems += [f"floor {f}" for f in found.floors - allowed.floors]
         problems += [f"date {d}" for d in found.dates - allowed.dates]
         problems += [f"number {n}" for n in found.numbers - allowed.numbers - self._question_numbers]
-        if not _language_ok(text, lang):
+        if not _language_ok(_URL.sub("", text), lang):
             problems.append(f"not in {lang}")
         return problems
 
 
 def _language_ok(text: str, lang: str) -> bool:
-    if lang in ("ja", "easy_ja"):
-        return bool(_JAPANESE.search(text))
     latin, japanese = len(_LATIN.findall(text)), len(_JAPANESE.findall(text))
+    if lang in ("ja", "easy_ja"):
+        return japanese > 0 and latin <= 2 * japanese   # 「QRコード」 is fine, an English sentence is not
     return latin > 0 and japanese <= latin / 2
+
+
+ECHO_CHARS = 30  # a run this long copied from the instructions is the prompt leaking out
+
+
+def echoes(sentence: str, instructions: str, length: int = ECHO_CHARS) -> bool:
+    """True when `sentence` repeats a stretch of the model's instructions (a prompt leak)."""
+    squeeze = lambda text: re.sub(r"\s+", " ", normalize(text)).lower()  # noqa: E731
+    sentence, instructions = squeeze(sentence), squeeze(instructions)
+    return any(sentence[i : i + length] in instructions for i in range(0, max(1, len(sentence) - length + 1)))

@@ -7,6 +7,7 @@ main line), is told to answer from it alone, and to start its reply with a routi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -41,6 +42,8 @@ Rules:
 
 ENTRIES:
 {entries}"""
+
+INSTRUCTIONS = "\n".join(re.split(r"\{\w+\}", SYSTEM))  # the fixed words: the model must never repeat them
 
 
 @dataclass(frozen=True)
