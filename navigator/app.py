@@ -288,26 +288,35 @@ def make_guide(config: KioskConfig) -> Callable[[tuple[int, int], str], object]:
 
 
 def attract_scenes(config: KioskConfig) -> Callable[[tuple[int, int]], object] | None:
-    """A factory of scene players for the attract mode, cycling through [paths] scenes; None if none.
+    """A factory of scene players for the attract mode, cycling through the `attract = true` scenes
+    of [paths] scenes; None when there are none (the guide's idle plays instead).
 
-    Called on the UI thread (the player's stage is Panda3D); the window runs `prepare()` in the background.
+    Called on the UI thread (the player opens its Panda3D stage on the first frame); the window runs
+    `prepare()` (speech synthesis) in the background. Scenes play muted: the lobby stays quiet.
     """
-    import importlib.util
+    from navigator.scene.model import SceneError, load_scene
 
     folder = config.resolve(config.paths.scenes)
-    files = sorted(folder.glob("*.toml")) if folder.is_dir() else []
-    if not files or importlib.util.find_spec("navigator.scene.player") is None:
+    scenes = []
+    for path in sorted(folder.glob("*.toml")) if folder.is_dir() else []:
+        try:
+            scene = load_scene(path)
+        except SceneError as exc:
+            log.warning("attract scene skipped: %s", exc)
+            continue
+        if getattr(scene.scene, "attract", False):
+            scenes.append(scene)
+    if not scenes:
         return None
     turn = {"next": 0}
 
     def next_player(size: tuple[int, int]):
-        from navigator.scene.model import load_scene
         from navigator.scene.player import ScenePlayer
         from navigator.speech import build_tts
 
-        path = files[turn["next"] % len(files)]
+        scene = scenes[turn["next"] % len(scenes)]
         turn["next"] += 1
-        return ScenePlayer(load_scene(path), size=size, tts=build_tts(config))
+        return ScenePlayer(scene, size=size, tts=build_tts(config))
     return next_player
 
 

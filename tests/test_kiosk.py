@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -166,3 +168,12 @@ def test_tts_failure_leaves_subtitles(voice_kiosk, qtbot, config, engines):
     assert window.card.answer.service_ids[0] == "residence-certificate"
     assert window.subtitles.guide_text and window.subtitles.guide_text in window.card.answer.text
     assert not window.tts_available
+
+
+def test_start_falls_back_to_the_text_conversation_without_a_display():
+    bare = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    for env in (bare, {**bare, "DISPLAY": ":99"}):     # no display at all; a display Qt cannot open
+        result = subprocess.run([sys.executable, "-m", "navigator", "start"], input="住民票がほしい\n",
+                                capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert "text conversation" in result.stdout and "住民票" in result.stdout

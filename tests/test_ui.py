@@ -237,3 +237,16 @@ def test_on_screen_keyboard_types_kana(open_kiosk, qtbot, config):
     click(qtbot, window.keyboard.send_button)
     qtbot.waitUntil(lambda: window.card.answer is not None, timeout=10_000)
     assert window.card.answer.outcome == "answered"
+
+
+def test_attract_scene_plays_when_idle_and_stops_for_a_visitor(open_kiosk, qtbot, config):
+    from navigator.ui.guide import SceneGuide
+
+    kiosk, window = open_kiosk(config, attract=True)
+    assert kiosk.services.attract_player is not None          # scenes/kiosk_attract.toml is an attract scene
+    qtbot.waitUntil(lambda: isinstance(window.avatar.guide, SceneGuide), timeout=120_000)
+    shown = window.avatar.frames_shown
+    qtbot.waitUntil(lambda: window.avatar.frames_shown >= shown + 5, timeout=10_000)
+    assert window.avatar.last_frame().shape[:2] == (window.render_size[1], window.render_size[0])
+    click(qtbot, window.categories.buttons["tax"])             # a visitor: back to the guide
+    assert window.avatar.guide is window.main_guide and window.session.state == "active"

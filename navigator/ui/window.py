@@ -6,6 +6,7 @@ voice events arrive through a queued Qt signal from the voice loop's threads.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
@@ -27,6 +28,7 @@ from navigator.ui.technician import Overlay, PinPad, TechnicianPanel
 from navigator.ui.widgets import Banner, ListeningIndicator, Subtitles, TapCorner, button, label
 from voice import events as ev
 
+log = logging.getLogger(__name__)
 BANNER_FOR_ERROR = {
     ev.ErrorCode.MIC_UNAVAILABLE: "banner_no_mic",
     ev.ErrorCode.STT_MODEL_MISSING: "banner_no_stt",
@@ -582,6 +584,7 @@ class KioskWindow(QWidget):
         try:
             player = self.services.attract_player(self.render_size)
         except Exception as exc:
+            log.warning("attract scenes switched off: %s: %s", type(exc).__name__, exc)
             self.services.attract_player = None   # scenes do not work here: the guide's idle stays
             return
         self._attract_loading = True
@@ -595,6 +598,7 @@ class KioskWindow(QWidget):
             self.avatar.set_guide(SceneGuide(player, time.monotonic))
 
         def failed(exc: Exception) -> None:
+            log.warning("attract scene not played: %s: %s", type(exc).__name__, exc)
             self._attract_loading = False
             player.close()
 
