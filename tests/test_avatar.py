@@ -174,14 +174,14 @@ def test_render_at_fixed_times_is_deterministic():
 
 def test_wave_raises_the_arm_on_the_screen_left(stage, guide):
     idle_after = stage.render(13.0)
-    rest = stage.render(10.0)
+    stage.render(10.0)
     duration = guide.gesture("wave")
     assert 1.5 < duration < 5
     peak = stage.render(10.0 + duration * 0.4)
-    mask = changed(rest, peak)
-    w = SIZE[0]
-    assert mask[:, : w // 2].sum() > 3 * mask[:, w // 2:].sum()
-    assert np.array_equal(idle_after, stage.render(13.0))  # back to the idle pose
+    assert np.array_equal(idle_after, stage.render(13.0))  # over: back to the idle pose
+    mask = changed(stage.render(10.0 + duration * 0.4), peak)  # the same moment without the gesture
+    arm_side, other_side = mask[:, : SIZE[0] * 3 // 8].sum(), mask[:, SIZE[0] * 5 // 8:].sum()
+    assert arm_side > 2000 and arm_side > 5 * other_side
 
 
 def test_look_at_qr_turns_the_head_towards_it(stage, guide):
@@ -318,3 +318,50 @@ def test_avatar_package_imports_no_qt(tmp_path):
     result = subprocess.run([lint, "--config", str(config)], capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 kept, 0 broken" in result.stdout
+
+
+def test_close_up_camera_blink_hides_the_whole_eye():
+    """With a scene's explicit camera (near plane 0.3 m), the closed lid still covers iris and highlights."""
+    with AvatarStage(size=(640, 360), background="studio") as stage:
+        guide = stage.add_avatar(None)
+        stage.set_camera(position=(0.3, -0.9, 1.6), look_at=(0.0, 0.0, 1.55), fov=25)
+        guide.set_blink(1.0)
+        frame = stage.render(T)
+        x, y = stage.project(head_point(0.058, -0.01))
+        eye = frame[int(y) - 12:int(y) + 12, int(x) - 12:int(x) + 12].astype(int)
+        blue = (eye[..., 2] > eye[..., 0] + 30).sum()  # the iris is blue, skin and lashes are not
+        white = ((eye.min(axis=2) > 235) & (np.ptp(eye, axis=2) < 20)).sum()
+        assert blue == 0 and white == 0
+
+
+def test_two_avatars_look_at_each_other():
+    with AvatarStage(size=(640, 360), background="sky") as stage:
+        left = stage.add_avatar(None, name="left", position=(-0.45, 0.0, 0.0))
+        stage.add_avatar(None, name="right", position=(0.45, 0.0, 0.0))
+        stage.set_camera(position=(0.0, -2.6, 1.4), look_at=(0.0, 0.0, 1.3), fov=30)
+        front = stage.render(T)
+        left.look_at("right", blend_s=0.0)
+        turned = stage.render(T)
+        mask = changed(front, turned)
+        assert mask[:, :320].sum() > 100 and mask[:, 320:].sum() == 0  # only the left guide moved
+
+
+def test_portrait_framing_shows_the_guide_to_the_knees():
+    with AvatarStage(size=(360, 640), framing="portrait", background="sky") as stage:
+        stage.add_avatar(None)
+        frame = stage.render(T).astype(int)
+        lower = frame[480:]
+        assert ((lower.max(axis=2) < 90) & (np.ptp(lower, axis=2) < 30)).sum() > 500  # dark trousers
+        hair_x, hair_y = stage.project(head_point(0.0, 0.15))
+        assert 0 < hair_y < 120 and 150 < hair_x < 210  # head near the top, centred
+
+
+def test_backgrounds_and_bad_values_are_reported():
+    from navigator.errors import UserError
+
+    with AvatarStage(size=(64, 36), background=("#ff0000", "#0000ff")) as stage:
+        frame = stage.render(0.0)
+        assert frame[0, 0, 0] > 200 and frame[-1, 0, 2] > 200
+    for kwargs in ({"background": "disco"}, {"renderer": "vulkan"}, {"framing": "square"}):
+        with pytest.raises(UserError):
+            AvatarStage(size=(64, 36), **kwargs)
