@@ -165,3 +165,24 @@ def test_missing_file_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stdout.strip() == f"{tmp_path / 'nothing.toml'}: ファイルが見つかりません"
     assert "Traceback" not in result.stderr
+
+
+def test_schema_file_is_current_and_lists_cue_types():
+    from navigator.scene.schema import schema_text
+
+    assert (SCENES / "scene.schema.json").read_text(encoding="utf-8") == schema_text(), \
+        "run: .venv/bin/python -m navigator.scene.schema"
+    assert '"const": "lower_third"' in schema_text()
+
+
+def test_attract_files_are_the_marked_ones():
+    from navigator.scene.model import attract_files
+
+    assert [p.name for p in attract_files(SCENES)] == ["kiosk_attract.toml"]
+
+
+def test_preview_without_a_display_says_so(tmp_path):
+    env = {k: "" for k in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = run_cli("scene", "preview", str(SCENES / "kiosk_attract.toml"), env=env)
+    assert result.returncode == 2
+    assert "navigator scene render" in result.stderr and "Traceback" not in result.stderr

@@ -233,6 +233,21 @@ class LoadedScene:
         return getattr(self.scene, name)
 
 
+def attract_files(folder: Path | str) -> list[Path]:
+    """The scene files in `folder` marked `attract = true` (for the kiosk's idle mode), sorted by name.
+    Files that cannot be read are left out here; `load_scene` reports their problems."""
+    import tomllib
+
+    found = []
+    for path in sorted(Path(folder).glob("*.toml")):
+        try:
+            if tomllib.loads(path.read_text(encoding="utf-8")).get("attract") is True:
+                found.append(path)
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            continue
+    return found
+
+
 def message_language(config_path: Path | str | None = None) -> str:
     """The language of messages: kiosk_config.toml [language] default (Japanese when it cannot be read)."""
     try:
