@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live clean
+.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live bench-scene clean
 
 run: setup
 	$(VENV)/bin/navigator start
@@ -36,6 +36,10 @@ bench-voice: setup
 # End of speech → first reply audio, measured from outside the kiosk over PulseAudio null sinks.
 bench-voice-live: setup
 	$(PY) tests/bench_live.py
+
+# Full render of the sample PR scene at 1280x720/30 fps: prints the render time and the real-time factor.
+bench-scene: setup
+	$(VENV)/bin/navigator scene render scenes/recruitment_pr.toml -o /tmp/machida-recruitment_pr.mp4
 
 clean:
 	rm -rf $(VENV) .pytest_cache
