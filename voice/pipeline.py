@@ -137,6 +137,7 @@ class VoicePipeline:
         self._turn_limit: int | None = None
         self._idle = threading.Event()
         self._idle.set()
+        self._outstanding = 0   # answers asked for and not finished (queued or in the worker): idle only at 0
         self._threads = [threading.Thread(target=self._work, name="voice-worker", daemon=True),
                          threading.Thread(target=self._play, name="voice-playback", daemon=True)]
 
@@ -159,8 +160,14 @@ class VoicePipeline:
 
     def say(self, text: str, lang: str) -> None:
         """Speak without being asked (a greeting)."""
+        self._submit(_Job(self._generation, ready=AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
+
+    def _submit(self, job: _Job) -> None:
+        """Queue an answer to make; the pipeline is busy until the worker has finished it."""
+        with self._lock:
+            self._outstanding += 1
         self._idle.clear()  # before queueing: a fast worker must not report idle first
-        self._jobs.put(_Job(self._generation, ready=AnswerReady(text, lang, tuple(split_sentences(text, lang)))))
+        self._jobs.put(job)
 
     def interrupt(self, at_s: float = 0.0) -> None:
         """Stop speaking now and drop everything queued (barge-in, a touch on the screen, a reset)."""
@@ -174,9 +181,12 @@ class VoicePipeline:
         for pending in (self._jobs, self._playback):
             while True:
                 try:
-                    pending.get_nowait()
+                    dropped = pending.get_nowait()
                 except queue.Empty:
                     break
+                if isinstance(dropped, _Job) and not dropped.speculative:
+                    with self._lock:
+                        self._outstanding -= 1
         self._playback.put((self._generation, None))  # lets the playback thread report idle
 
     def stop(self) -> None:
@@ -232,8 +242,7 @@ class VoicePipeline:
                     audio = self._utterance(history, frame_index, event.start_s, event.speech_end_s, last_turn_end)
                     last_turn_end = int(event.speech_end_s / FRAME_S) + 1
                     self._emit(SpeechEnded(event.decided_s, event.speech_end_s, audio))
-                    self._idle.clear()
-                    self._jobs.put(_Job(self._generation, audio, speech_end_s=event.speech_end_s))
+                    self._submit(_Job(self._generation, audio, speech_end_s=event.speech_end_s))
                     submitted += 1
                     if self._turn_limit is not None and submitted >= self._turn_limit:
                         break
@@ -269,6 +278,8 @@ class VoicePipeline:
                     self._echo.answer_started()
                     self._speak(job.generation, ready)
             finally:
+                with self._lock:
+                    self._outstanding -= 1
                 self._playback.put((job.generation, None))  # end of this answer
 
     def _recognize(self, audio: Audio) -> tuple[object, float]:
@@ -329,7 +340,7 @@ class VoicePipeline:
                 if generation == self._generation or interrupted:
                     self._emit(PlaybackFinished(interrupted))
                 interrupted = False
-                if self._jobs.empty() and self._playback.empty():
+                if self._outstanding == 0 and self._playback.empty():
                     self._idle.set()
                 continue
             if generation != self._generation:
