@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from navigator.brain.answer import Answer
 from navigator.brain.answerer import Answerer
@@ -119,8 +120,12 @@ def build_engines(config: KioskConfig, catalog: Catalog) -> Engines:
         raise UserError(str(exc)) from None
     from voice.stt_whisper import WhisperStt
 
-    stt = WhisperStt(model_path, threads=config.stt.threads, compute_type=config.stt.compute_type,
-                     beam_size=config.stt.beam_size, initial_prompt=stt_prompt(catalog))
+    try:
+        stt = WhisperStt(model_path, threads=config.stt.threads, compute_type=config.stt.compute_type,
+                         beam_size=config.stt.beam_size, initial_prompt=stt_prompt(catalog))
+    except SttModelError as exc:  # a corrupt or truncated model.bin
+        raise UserError(f"{exc} ({Path(model_path) / 'model.bin'}); replace the model folder or set [stt] "
+                        f"model = \"base\" in {config.source}; `navigator doctor` checks it") from None
     return Engines(vad_factory=SileroVad, stt=stt, tts=build_tts(config))
 
 
