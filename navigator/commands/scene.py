@@ -39,7 +39,13 @@ def check(args) -> int:
             loaded = load_scene(path, lang=lang)
             if tts is None:
                 tts = _tts(config)
-            timeline = spoken_timeline(loaded, tts)
+            try:
+                timeline = spoken_timeline(loaded, tts)
+            except _NoVoice as exc:   # still checked, with line lengths estimated from the text
+                from navigator.scene.timeline import resolve
+
+                print(message(lang, "estimated", path=path, reason=exc))
+                timeline = resolve(loaded)
         except SceneError as exc:
             failed = True
             for problem in exc.problems:
@@ -47,6 +53,10 @@ def check(args) -> int:
             continue
         print(message(lang, "ok", path=path, seconds=timeline.duration, cues=len(loaded.scene.cues)))
     return 1 if failed else 0
+
+
+class _NoVoice(Exception):
+    """No speech engine for a scene's lines."""
 
 
 def spoken_timeline(loaded, tts):
@@ -59,7 +69,7 @@ def spoken_timeline(loaded, tts):
     try:
         spoken = synthesize_lines(loaded, tts)
     except TtsError as exc:
-        raise SceneError(f"{loaded.path}: {exc}") from None
+        raise _NoVoice(str(exc)) from None
     timeline = resolve(loaded, seconds_from(spoken, loaded))
     problems = overlap_problems(loaded, timeline)
     if problems:
@@ -114,7 +124,7 @@ def render(args) -> int:
     config = _config(args)
     loaded = load_scene(args.file, lang=_lang(config))
     size = _size(args.size, tuple(loaded.scene.resolution))
-    fps = args.fps or loaded.scene.fps
+    fps = loaded.scene.fps if args.fps is None else args.fps
     if not 1 <= fps <= 60:
         raise UserError(f"--fps {fps}: use 1-60")
     if args.seconds is not None and args.seconds <= 0:
@@ -122,6 +132,8 @@ def render(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".mp4":
         raise UserError(f"{out}: the output must be an .mp4 file")
+    if not out.parent.is_dir():
+        raise UserError(f"{out}: the folder {out.parent} does not exist")
     result = render_scene(loaded, _tts(config), out, size=size, fps=fps, seconds=args.seconds,
                           subtitles=not args.no_subtitles, progress=Progress)
     print(f"{result.path}: {result.seconds:.1f} s, {size[0]}x{size[1]} @ {fps} fps, rendered in {result.wall_s:.1f} s "

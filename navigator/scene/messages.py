@@ -71,6 +71,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                    "en": "no display: to get a video, use navigator scene render FILE -o OUT.mp4"},
     "environment_failed": {"ja": "環境モデル {path} を読み込めませんでした（{reason}）。背景だけで再生します",
                            "en": "environment {path} could not be loaded ({reason}); playing on the background only"},
+    "estimated": {"ja": "{path}: 注意: 音声合成が使えないため、セリフの長さは文字数からの見積もりです（{reason}）",
+                  "en": "{path}: note: no speech engine, line lengths are estimated from the text ({reason})"},
     "ok": {"ja": "{path}: OK（{seconds:.1f}秒、キュー {cues} 個）", "en": "{path}: OK ({seconds:.1f} s, {cues} cues)"},
 }
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from navigator.errors import UserError
 from voice.audio import Audio
 
 AUDIO_RATE = 48_000
@@ -20,7 +21,7 @@ AUDIO_CHUNK = 1024          # AAC frame size
 QUEUE_FRAMES = 8
 
 
-class VideoWriteError(RuntimeError):
+class VideoWriteError(UserError):
     """The MP4 could not be written; the message names the file."""
 
 
@@ -35,6 +36,8 @@ class Mp4Writer:
         if width % 2 or height % 2:
             raise VideoWriteError(f"{path}: width and height must be even for H.264 (got {width}x{height})")
         self.path, self.size, self.fps = Path(path), size, fps
+        if not self.path.parent.is_dir():
+            raise VideoWriteError(f"{path}: the folder {self.path.parent} does not exist")
         try:
             self._container = av.open(str(path), mode="w", format="mp4")
         except OSError as exc:
