@@ -94,16 +94,19 @@ def bench(args) -> int:
         for i in range(3):  # warm-up
             stage.render(i * step)
         times = []
+        cpu_started = time.process_time()
         started = time.perf_counter()
         for i in range(args.frames):
             t0 = time.perf_counter()
             frame = stage.render(1.0 + i * step)  # includes the copy into a numpy RGB array
             times.append(time.perf_counter() - t0)
         total = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
         figures = {
             "fps": round(args.frames / total, 1),
             "median_ms": round(statistics.median(times) * 1000, 2),
             "p95_ms": round(sorted(times)[max(0, int(len(times) * 0.95) - 1)] * 1000, 2),
+            "cpu_ms": round(cpu / args.frames * 1000, 2),  # this process's CPU per frame (load-independent)
             "frames": args.frames,
             "size": f"{size[0]}x{size[1]}",
             "renderer": stage.renderer,
