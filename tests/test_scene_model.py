@@ -68,7 +68,8 @@ def test_shipped_scenes_validate():
 def test_appended_broken_cue_is_reported_with_file_and_line(tmp_path):
     scene = tmp_path / "recruitment_pr.toml"
     shutil.copy(SCENES / "recruitment_pr.toml", scene)
-    shutil.copytree(SCENES / "music", tmp_path / "music")
+    for folder in ("music", "sets"):
+        shutil.copytree(SCENES / folder, tmp_path / folder)
     lines_before = len(scene.read_text(encoding="utf-8").splitlines())
     with scene.open("a", encoding="utf-8") as file:
         file.write('\n[[cues]]\ntype = "gesture"\nwho = "sakura"\ngesture = "dance"\n')

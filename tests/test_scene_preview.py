@@ -23,7 +23,8 @@ def preview(qtbot, tmp_path):
 
     path = tmp_path / "attract.toml"
     shutil.copy(SCENE, path)
-    shutil.copytree(SCENE.parent / "music", tmp_path / "music")
+    for folder in ("music", "sets"):
+        shutil.copytree(SCENE.parent / folder, tmp_path / folder)
     window = ScenePreview(path, build_tts(load_config()), lang="ja", size=(320, 180))
     qtbot.addWidget(window)
     window.show()
