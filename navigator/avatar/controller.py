@@ -53,8 +53,11 @@ class Avatar:
         slider_names = {s for binds in self.mapping.sliders.values() for s, _ in binds}
         for slider in sorted(slider_names):
             node = NodePath(PandaNode(f"slider:{slider}"))
-            if any(bundle.controlJoint(slider, node.node()) for bundle in bundles):
+            if any([bundle.controlJoint(slider, node.node()) for bundle in bundles]):  # every bundle, no short cut
                 self._sliders[slider] = node
+        parent_rest = {}
+        for bundle in bundles:
+            _rest_frames(bundle, LMatrix4.identMat(), None, parent_rest)
         for bone, joint_name in self.mapping.bones.items():
             node = NodePath(PandaNode(f"bone:{bone}"))
             rest = None
@@ -65,8 +68,9 @@ class Avatar:
             if rest is None:
                 continue
             node.setMat(rest)
-            if any(bundle.controlJoint(joint_name, node.node()) for bundle in bundles):
-                self._bones[bone] = (node, node.getPos(), LQuaternion(node.getQuat()))
+            if any([bundle.controlJoint(joint_name, node.node()) for bundle in bundles]):
+                frame = parent_rest.get(joint_name, LQuaternion.identQuat())
+                self._bones[bone] = (node, node.getPos(), LQuaternion(node.getQuat()), LQuaternion(frame))
 
     @property
     def controls(self) -> tuple[str, ...]:
@@ -186,11 +190,14 @@ class Avatar:
                 interval.setT(elapsed)
         for bone, hpr in self._gesture_pose.items():
             add(bone, hpr)
-        for bone, (node, pos, rest) in self._bones.items():
+        for bone, (node, pos, rest, frame) in self._bones.items():
             h, p, r = pose[bone]
             delta = LQuaternion()
             delta.setHpr(Vec3(h, p * self._mirror, r * self._mirror))
-            node.setPosQuat(pos, rest * delta)
+            # The pose is in the model's axes; turn it into the parent joint's axes (rigs whose rest
+            # rotations are not identity, e.g. Mixamo), then apply it after the rest rotation.
+            local = frame * delta * _conjugate(frame)
+            node.setPosQuat(pos, rest * local)
 
     # ── look-at and gestures ───────────────────────────────────────────────────
     def _look_angles(self, target) -> tuple[float, float]:
@@ -268,3 +275,22 @@ class Avatar:
 
     def _height_scale(self) -> float:
         return self.root.getSz(self.stage.scene) or 1.0
+
+
+def _conjugate(q: LQuaternion) -> LQuaternion:
+    return LQuaternion(q.getR(), -q.getI(), -q.getJ(), -q.getK())
+
+
+def _rest_frames(group, parent_net: LMatrix4, parent_name: str | None, out: dict) -> None:
+    """joint name -> rotation of its parent's rest frame in model axes (walks the joint tree)."""
+    net = parent_net
+    name = parent_name
+    if hasattr(group, "getDefaultValue") and isinstance(group.getDefaultValue(), LMatrix4):
+        rotation = LQuaternion()
+        rotation.setFromMatrix(parent_net.getUpper3())
+        rotation.normalize()
+        out[group.getName()] = rotation
+        net = LMatrix4(group.getDefaultValue() * parent_net)
+        name = group.getName()
+    for i in range(group.getNumChildren()):
+        _rest_frames(group.getChild(i), net, name, out)

@@ -81,6 +81,18 @@ VRM0_MORPH_NAMES = {  # VRoid Studio's names for the same shapes
     "blink": "Fcl_EYE_Close", "blinkLeft": "Fcl_EYE_Close_L", "blinkRight": "Fcl_EYE_Close_R",
     "happy": "Fcl_ALL_Joy", "sad": "Fcl_ALL_Sorrow", "surprised": "Fcl_ALL_Surprised",
 }
+# Mixamo-style bone names and VRChat/ARKit-style morph names, for the "rotated" test variant.
+MIXAMO_BONE_NAMES = {
+    "hips": "mixamorig:Hips", "spine": "mixamorig:Spine", "neck": "mixamorig:Neck", "head": "mixamorig:Head",
+    "leftUpperArm": "mixamorig:LeftArm", "leftLowerArm": "mixamorig:LeftForeArm", "leftHand": "mixamorig:LeftHand",
+    "rightUpperArm": "mixamorig:RightArm", "rightLowerArm": "mixamorig:RightForeArm",
+    "rightHand": "mixamorig:RightHand",
+}
+OTHER_MORPH_NAMES = {
+    "aa": "vrc.v_aa", "ih": "vrc.v_ih", "ou": "vrc.v_ou", "ee": "vrc.v_e", "oh": "vrc.v_oh",
+    "blink": "Blink", "blinkLeft": "eyeBlinkLeft", "blinkRight": "eyeBlinkRight",
+    "happy": "Smile", "sad": "Sorrow", "surprised": "Surprised",
+}
 VRM0_PRESETS = {"aa": "a", "ih": "i", "ou": "u", "ee": "e", "oh": "o", "blink": "blink",
                 "blinkLeft": "blink_l", "blinkRight": "blink_r", "happy": "joy", "sad": "sorrow",
                 "surprised": "surprised"}
@@ -444,8 +456,27 @@ def _primitive(w: _Writer, part: Part, targets: list[np.ndarray] | None = None, 
     return prim
 
 
+def _test_rotation(i: int) -> np.ndarray:
+    """A different, deterministic rest rotation per bone (rigs like Mixamo's are not axis-aligned)."""
+    axis = np.array([1.0, (i % 3) - 1.0, 2.0])
+    axis /= np.linalg.norm(axis)
+    angle = np.radians(25.0 + 17.0 * i)
+    k = np.array([[0, -axis[2], axis[1]], [axis[2], 0, -axis[0]], [-axis[1], axis[0], 0]])
+    return np.eye(3) + np.sin(angle) * k + (1 - np.cos(angle)) * k @ k
+
+
+def _quaternion(m: np.ndarray) -> list[float]:
+    """[x, y, z, w] of a rotation matrix (glTF order)."""
+    w = np.sqrt(max(1.0 + m[0, 0] + m[1, 1] + m[2, 2], 1e-12)) / 2
+    x = (m[2, 1] - m[1, 2]) / (4 * w)
+    y = (m[0, 2] - m[2, 0]) / (4 * w)
+    z = (m[1, 0] - m[0, 1]) / (4 * w)
+    return [float(x), float(y), float(z), float(w)]
+
+
 def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
-    """The glTF JSON and binary chunk. variant: "guide" (built-in names), "vrm0" or "vrm1" (VRoid-style)."""
+    """The glTF JSON and binary chunk. variant: "guide" (built-in names), "vrm0" or "vrm1" (VRoid-style),
+    "rotated" (Mixamo bone names with rest rotations that are not identity, VRChat-style morph names)."""
     w = _Writer()
     body = Part()
     build_body(body)
@@ -462,22 +493,37 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
     face_prim = _primitive(w, face, deltas, flip=flip)
 
     vrm = variant in ("vrm0", "vrm1")
-    bone_name = (lambda b: VRM_BONE_NAMES[b]) if vrm else (lambda b: b)
-    morph_names = [VRM0_MORPH_NAMES[m] for m in MORPHS] if vrm else list(MORPHS)
+    if vrm:
+        bone_name, morph_names = (lambda b: VRM_BONE_NAMES[b]), [VRM0_MORPH_NAMES[m] for m in MORPHS]
+    elif variant == "rotated":
+        bone_name, morph_names = (lambda b: MIXAMO_BONE_NAMES[b]), [OTHER_MORPH_NAMES[m] for m in MORPHS]
+    else:
+        bone_name, morph_names = (lambda b: b), list(MORPHS)
 
     nodes: list[dict] = [{"name": "Guide", "children": [1, 2, 3]},
                          {"name": "Body", "mesh": 0, "skin": 0}, {"name": "Face", "mesh": 1, "skin": 0}]
     first_bone = len(nodes)
-    for name, parent, world in BONES:
+    world_rot: dict[str, np.ndarray] = {}
+    ibms = []
+    for i, (name, parent, world) in enumerate(BONES):
         parent_world = np.array(BONES[BONE_INDEX[parent]][2]) if parent else np.zeros(3)
         offset = (np.array(world) - parent_world) * (FLIP if flip else 1.0)
-        nodes.append({"name": bone_name(name), "translation": [float(v) for v in offset]})
+        node = {"name": bone_name(name)}
+        local_rot = _test_rotation(i) if variant == "rotated" else np.eye(3)
+        parent_rot = world_rot[parent] if parent else np.eye(3)
+        world_rot[name] = parent_rot @ local_rot
+        node["translation"] = [float(v) for v in parent_rot.T @ offset]  # offset in the parent's axes
+        if variant == "rotated":
+            node["rotation"] = _quaternion(local_rot)
+        nodes.append(node)
+        bind = np.eye(4)
+        bind[:3, :3] = world_rot[name]
+        bind[:3, 3] = np.array(world) * (FLIP if flip else 1.0)
+        ibms.append(np.linalg.inv(bind).T.astype(np.float32).ravel())  # glTF matrices are column-major
     for i, (name, parent, _) in enumerate(BONES):
         if parent:
             nodes[first_bone + BONE_INDEX[parent]].setdefault("children", []).append(first_bone + i)
-    sx, _, sz = FLIP if flip else (1.0, 1.0, 1.0)
-    ibm = np.stack([np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [-x * sx, -y, -z * sz, 1]], np.float32).ravel()
-                    for _, _, (x, y, z) in BONES])
+    ibm = np.stack(ibms)
     skin = {"joints": [first_bone + i for i in range(len(BONES))], "skeleton": first_bone,
             "inverseBindMatrices": w.add(ibm, FLOAT, "MAT4")}
     face_mesh = {"name": "Face", "primitives": [face_prim], "weights": [0.0] * len(MORPHS)}
