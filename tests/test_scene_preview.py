@@ -15,8 +15,7 @@ from tests.conftest import ROOT  # noqa: E402
 SCENE = ROOT / "scenes" / "kiosk_attract.toml"
 
 
-@pytest.fixture
-def preview(qtbot, tmp_path):
+def open_preview(qtbot, tmp_path, sink=None):
     from navigator.config import load_config
     from navigator.speech import build_tts
     from navigator.ui.scene_preview import ScenePreview
@@ -25,11 +24,37 @@ def preview(qtbot, tmp_path):
     shutil.copy(SCENE, path)
     for folder in ("music", "sets"):
         shutil.copytree(SCENE.parent / folder, tmp_path / folder)
-    window = ScenePreview(path, build_tts(load_config()), lang="ja", size=(320, 180))
+    window = ScenePreview(path, build_tts(load_config()), lang="ja", size=(320, 180), sink=sink)
     qtbot.addWidget(window)
     window.show()
+    return window
+
+
+@pytest.fixture
+def preview(qtbot, tmp_path):
+    window = open_preview(qtbot, tmp_path)
     yield window
     window.close()
+
+
+def test_sound_plays_from_the_position_and_stops_on_pause(qtbot, tmp_path):
+    from voice.files import BufferSink
+
+    sink = BufferSink(realtime=True)
+    window = open_preview(qtbot, tmp_path, sink=sink)
+    try:
+        window.seek(1.0)
+        window.play()
+        qtbot.wait(600)
+        window.pause()
+        assert len(sink.played) == 1 and len(sink.stopped_at) == 1      # cut short by the pause
+        heard = sink.played[0]
+        assert 0.3 < heard.seconds < 1.2
+        track = window.player.audio().resampled(16_000).samples
+        expected = track[16_000: 16_000 + len(heard.samples)]              # the soundtrack from 1.0 s
+        assert np.corrcoef(heard.samples, expected)[0, 1] > 0.99
+    finally:
+        window.close()
 
 
 def test_plays_and_seeks(qtbot, preview):

@@ -2,12 +2,15 @@
 
 Play/pause, a seek slider and the time. On save the scene is read again and the time position
 kept; a file with problems shows them (`FILE:LINE: message`) above the picture and the last good
-version keeps playing. Panda3D (through ScenePlayer) stays on this, the Qt main thread.
+version keeps playing. Panda3D (through ScenePlayer) stays on this, the Qt main thread. Sound is
+optional: given a sink (the kiosk's speaker), the soundtrack plays from the current position on a
+worker thread and stops on pause, seek and reload.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -64,9 +67,12 @@ class ScenePreview(QWidget):
     reloaded = Signal(bool)         # True: the new version plays; False: it has problems (shown)
 
     def __init__(self, path: Path, tts, lang: str = "ja", size: tuple[int, int] = (960, 540),
-                 fps: int = 30, parent: QWidget | None = None):
+                 fps: int = 30, sink=None, parent: QWidget | None = None):
         super().__init__(parent)
         self.path, self.tts, self.lang, self.size = Path(path).resolve(), tts, lang, size
+        self.sink = sink                    # a voice AudioSink, or None for a silent preview
+        self._soundtrack = None
+        self._sound_thread: threading.Thread | None = None
         self.player = None
         self.problems: list[str] = []
         self._t = 0.0
@@ -138,7 +144,9 @@ class ScenePreview(QWidget):
             self._show_problems(exc.problems)
             self.reloaded.emit(False)
             return False
+        self._stop_sound()
         old, self.player = self.player, player
+        self._soundtrack = None
         if old is not None:
             old.close()
         self._show_problems([])
@@ -165,15 +173,48 @@ class ScenePreview(QWidget):
         self._playing = True
         self._play_started = (time.monotonic(), self._t)
         self.play_button.setText(UI_TEXT["pause"][self.lang])
+        self._start_sound()
 
     def pause(self) -> None:
         self._playing = False
         self.play_button.setText(UI_TEXT["play"][self.lang])
+        self._stop_sound()
 
     def seek(self, t: float) -> None:
         self._t = max(0.0, t)
         self._play_started = (time.monotonic(), self._t)
         self.show_time(self._t)
+        if self._playing:
+            self._start_sound()
+
+    # --- sound (optional) ------------------------------------------------------------------------
+
+    def _start_sound(self) -> None:
+        """Play the soundtrack from the current position (replacing what plays now)."""
+        self._stop_sound()
+        if self.sink is None or self.player is None:
+            return
+        from voice.audio import Audio
+
+        if self._soundtrack is None:
+            self._soundtrack = self.player.audio()
+        track = self._soundtrack
+        rest = Audio(track.samples[int(self._t * track.rate):], track.rate)
+        self._sound_thread = threading.Thread(target=self._play_sound, args=(rest,), name="scene-preview-sound",
+                                              daemon=True)
+        self._sound_thread.start()
+
+    def _play_sound(self, audio) -> None:
+        try:
+            self.sink.play(audio)
+        except Exception:  # a speaker that fails leaves a silent preview, never a crash
+            self.sink = None
+
+    def _stop_sound(self) -> None:
+        thread, self._sound_thread = self._sound_thread, None
+        if thread is not None and self.sink is not None:
+            self.sink.stop()
+            thread.join(timeout=1.0)
 
     def tick(self) -> None:
         if self.player is None:
@@ -198,6 +239,7 @@ class ScenePreview(QWidget):
 
     def closeEvent(self, event) -> None:
         self._tick_timer.stop()
+        self._stop_sound()
         if self.player is not None:
             self.player.close()
             self.player = None
@@ -207,6 +249,16 @@ class ScenePreview(QWidget):
 def _clock(seconds: float) -> str:
     minutes, secs = divmod(max(0.0, seconds), 60)
     return f"{int(minutes)}:{secs:04.1f}"
+
+
+def _speaker(config):
+    """The kiosk's speaker for the preview's sound, or None (a silent preview) when there is none."""
+    try:
+        from voice.devices import AudioDeviceError, SpeakerSink
+
+        return SpeakerSink(config.audio.output_device, volume=config.audio.volume)
+    except (AudioDeviceError, OSError, ImportError):
+        return None
 
 
 def run_preview(path: Path, config) -> int:
@@ -221,7 +273,7 @@ def run_preview(path: Path, config) -> int:
     if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")) and os.name == "posix":
         raise UserError(message(lang, "no_display"))
     app = QApplication.instance() or QApplication([])
-    window = ScenePreview(path, build_tts(config), lang=lang)
+    window = ScenePreview(path, build_tts(config), lang=lang, sink=_speaker(config))
     window.resize(1000, 660)
     window.show()
     window.play()
