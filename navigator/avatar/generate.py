@@ -306,7 +306,8 @@ def build_face(part: Part, face: Face) -> None:
                TONGUE, L_MOUTH_IN)
 
 
-def build_body(part: Part) -> None:
+def build_body(part: Part, hair: Part) -> None:
+    """Everything but the face decals; hair goes to its own (two-sided) primitive."""
     head = HEAD_CENTER
     rx, ry, rz = HEAD_RADII
     ellipsoid(part, head, HEAD_RADII, SKIN, "head", nu=48, nv=32)  # fine enough that lids match the skin
@@ -319,12 +320,15 @@ def build_body(part: Part) -> None:
         angle = np.arctan2(d[0], d[2])
         fringe = 0.30 + 0.13 * abs(np.sin(4.2 * angle + 0.4)) - 0.12 * abs(d[0])
         return d[1] > fringe
-    ellipsoid(part, head + [0, 0.012, -0.004], HEAD_RADII * [1.08, 1.07, 1.10], HAIR, "head", 44, 30, keep=cap_keep)
+    ellipsoid(hair, head + [0, 0.012, -0.004], HEAD_RADII * [1.08, 1.07, 1.10], HAIR, "head", 44, 30, keep=cap_keep)
     for side in (1, -1):
-        ellipsoid(part, head + [side * 0.135, -0.045, 0.035], (0.03, 0.095, 0.04), HAIR, "head", 12, 10)
-        ellipsoid(part, head + [side * 0.12, 0.04, -0.02], (0.05, 0.1, 0.11), HAIR, "head", 12, 10)
-    ellipsoid(part, head + [0, 0.03, -0.06], (0.14, 0.15, 0.10), HAIR, "head", 20, 12)  # back volume
-    ellipsoid(part, head + [0.03, 0.175, 0.02], (0.012, 0.03, 0.012), HAIR, "head", 8, 6)   # a small tuft
+        ellipsoid(hair, head + [side * 0.128, -0.06, 0.05], (0.026, 0.085, 0.035), HAIR, "head", 12, 10)  # side lock
+        ellipsoid(hair, head + [side * 0.134, -0.095, 0.05], (0.022, 0.035, 0.028), HAIR_LIGHT, "head", 10, 6)
+
+    def bob_keep(d):  # a chin-length bob framing the face: sides and back only, open below
+        return (d[2] < 0.25 or abs(d[0]) > 0.82) and d[1] > -0.55
+    ellipsoid(hair, head + [0, -0.035, -0.012], HEAD_RADII * [1.12, 1.0, 1.12], HAIR, "head", 36, 20, keep=bob_keep)
+    ellipsoid(hair, head + [0.03, 0.175, 0.02], (0.012, 0.03, 0.012), HAIR, "head", 8, 6)   # a small tuft
     # Neck and collar.
     lathe(part, [(1.45, 0.045, 0.045), (1.37, 0.05, 0.05), (1.33, 0.055, 0.055)], SKIN_SHADE, "neck", 16)
     # Torso: navy jacket (upper part follows the spine, the waist the hips).
@@ -478,8 +482,8 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
     """The glTF JSON and binary chunk. variant: "guide" (built-in names), "vrm0" or "vrm1" (VRoid-style),
     "rotated" (Mixamo bone names with rest rotations that are not identity, VRChat-style morph names)."""
     w = _Writer()
-    body = Part()
-    build_body(body)
+    body, hair = Part(), Part()
+    build_body(body, hair)
     face = Part()
     build_face(face, REST)
     rest_pos = face.arrays()[0]
@@ -490,6 +494,7 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
         deltas.append(morphed.arrays()[0] - rest_pos)
     flip = variant == "vrm0"
     body_prim = _primitive(w, body, flip=flip)
+    hair_prim = {**_primitive(w, hair, flip=flip), "material": 1}  # seen from inside at the cut edges
     face_prim = _primitive(w, face, deltas, flip=flip)
 
     vrm = variant in ("vrm0", "vrm1")
@@ -536,10 +541,12 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
         "scene": 0,
         "scenes": [{"name": "Guide", "nodes": [0]}],
         "nodes": nodes,
-        "meshes": [{"name": "Body", "primitives": [body_prim]}, face_mesh],
+        "meshes": [{"name": "Body", "primitives": [body_prim, hair_prim]}, face_mesh],
         "skins": [skin],
         "materials": [{"name": "VertexColour", "pbrMetallicRoughness": {
-            "baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": 1.0}}],
+            "baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": 1.0}},
+                      {"name": "VertexColourTwoSided", "doubleSided": True, "pbrMetallicRoughness": {
+                          "baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": 1.0}}],
         "accessors": w.accessors,
         "bufferViews": w.views,
         "buffers": [{"byteLength": len(w.blob)}],
