@@ -187,3 +187,19 @@ def test_preview_without_a_display_says_so(tmp_path):
     result = run_cli("scene", "preview", str(SCENES / "kiosk_attract.toml"), env=env)
     assert result.returncode == 2
     assert "navigator scene render" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_shape_mistakes_get_one_message_per_key(tmp_path):
+    text = (MINIMAL.replace("position = [1.0, 0.5]", "position = [1.0]").replace('title = "テスト"', 'title = "テスト"\nresolution = [1280]')
+            + '\n[[cues]]\ntype = "camera"\nlook_at = [1, 2]\nposition = [0, -3, 1.5]\n')
+    path = write(tmp_path, text)
+    assert problems(path, "en") == [
+        f"{path}:2: `resolution` = [1280] must be [width, height], e.g. [1280, 720]",
+        f"{path}:{line_number(path, 'position = [1.0]')}: `position` = [1.0] must be [x, y, z] (three numbers, metres)",
+        f"{path}:{line_number(path, 'look_at = [1, 2]')}: `look_at` = [1, 2] must be a cast name or [x, y, z]",
+    ]
+
+
+def test_missing_title_points_at_the_top_of_the_file(tmp_path):
+    path = write(tmp_path, MINIMAL.replace('title = "テスト"\n', ""))
+    assert problems(path, "ja") == [f"{path}:1: `title` を書いてください（必須です）"]

@@ -9,6 +9,7 @@ Pure Python: no Panda3D, no Qt, no speech engine.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
@@ -312,16 +313,28 @@ _EXPECTED = {
 }
 
 
-def _clean_loc(loc: tuple) -> tuple:
-    """Drop pydantic's union member names from a location: ("cues", 3, "line", "who") → ("cues", 3, "who")."""
+_UNION_MEMBER = re.compile(r"^(str|int|float|bool|none|tuple\[.*\]|list\[.*\]|function-.*)$")
+FIELD_SHAPES = {"position": "shape_xyz", "look_at": "shape_look_at", "target": "shape_target",
+                "background": "background", "resolution": "shape_resolution"}
+
+
+def _clean_loc(loc: tuple) -> tuple[tuple, tuple | None]:
+    """A location without pydantic's internal names: ("cues", 3, "line", "who") → ("cues", 3, "who").
+
+    Also returns the field's own location when the error is about the field's shape (a member of
+    `str | [x, y, z]`, or an item of a fixed-length list), else None."""
     out: list = []
+    shape: tuple | None = None
     for i, part in enumerate(loc):
-        if i >= 2 and loc[0] == "cues" and i == 2 and part in CUE_TYPES:
+        if loc[0] == "cues" and i == 2 and part in CUE_TYPES:
             continue
-        if isinstance(part, str) and (part.startswith("function-") or part in ("str", "tuple[str, str]", "tuple[float, float, float]")):
+        if isinstance(part, str) and _UNION_MEMBER.match(part):
+            shape = shape or tuple(out)
             continue
+        if isinstance(part, int) and out and out[-1] in FIELD_SHAPES:
+            shape = shape or tuple(out)
         out.append(part)
-    return tuple(out)
+    return tuple(out), shape
 
 
 def _model_at(loc: tuple, data: Any) -> type[BaseModel] | None:
@@ -366,15 +379,20 @@ def validation_problems(exc: ValidationError, path: Path, text: str, lang: str) 
     data = tomllib.loads(text)
     problems: list[str] = []
     for error in exc.errors(include_url=False):
-        loc = _clean_loc(tuple(error["loc"]))
-        line = _line(lines, loc)
-        where = f"{path}:{line}" if line else str(path)
+        loc, shape = _clean_loc(tuple(error["loc"]))
+        line = _line(lines, shape or loc) or 1
+        where = f"{path}:{line}"
         key = ".".join(str(p) for p in loc if isinstance(p, str)) or "(top level)"
         name = str(loc[-1]) if loc else key
         kind = error["type"]
         value = error.get("input")
         ctx = error.get("ctx") or {}
-        if kind == "extra_forbidden":
+        if (shape and shape[-1] in FIELD_SHAPES) or (kind in _EXPECTED and name in FIELD_SHAPES):
+            shape = shape if shape and shape[-1] in FIELD_SHAPES else loc
+            field = shape[-1]
+            value = _value_at(data, shape)
+            text_ = message(lang, FIELD_SHAPES[field], key=field, value=value)
+        elif kind == "extra_forbidden":
             model = _model_at(loc[:-1], data)
             close = difflib.get_close_matches(name, valid_keys(model), n=1, cutoff=0.5) if model else []
             text_ = message(lang, "unknown_key_suggest" if close else "unknown_key", key=name,
@@ -396,7 +414,7 @@ def validation_problems(exc: ValidationError, path: Path, text: str, lang: str) 
         elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
             bound = ctx.get("ge", ctx.get("gt", ctx.get("le", ctx.get("lt"))))
             text_ = message(lang, kind, key=name, value=value, bound=bound)
-        elif kind in ("too_short", "too_long"):
+        elif kind in ("too_short", "too_long", "string_too_short"):
             if isinstance(value, str):
                 text_ = message(lang, "empty_text", key=name)
             elif key.split(".")[-1] == "cast" and kind == "too_short":
@@ -415,6 +433,15 @@ def validation_problems(exc: ValidationError, path: Path, text: str, lang: str) 
         if problem not in problems:
             problems.append(problem)
     return problems
+
+
+def _value_at(data: Any, loc: tuple) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
 
 
 def _line(lines: dict[tuple, int], loc: tuple) -> int | None:
