@@ -230,7 +230,13 @@ class ScenePreview(QWidget):
         if self.player is None:
             return
         t = min(t, self.player.duration)
-        self.view.show_frame(self.player.frame(t))
+        try:
+            frame = self.player.frame(t)
+        except Exception as exc:  # shown in the window; the preview stays open for the next save
+            self.pause()
+            self._show_problems([f"{self.path}: {type(exc).__name__}: {exc}"])
+            return
+        self.view.show_frame(frame)
         if not self.slider.isSliderDown():
             self.slider.blockSignals(True)
             self.slider.setValue(int(t * 1000))
