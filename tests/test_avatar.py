@@ -384,3 +384,44 @@ def test_rig_with_rotated_rest_pose_and_other_names_moves_like_the_guide(tmp_pat
             frames.append(shots)
     for guide_shot, rotated_shot in zip(*frames):
         assert changed(guide_shot, rotated_shot).sum() < 50
+
+
+def test_static_model_loads_and_the_snapshot_says_what_it_cannot_show(tmp_path):
+    """A glTF without skin or morphs (e.g. a statue) is shown as is; operators learn what will not move."""
+    from navigator.avatar.generate import build_gltf, glb_bytes
+
+    gltf, blob = build_gltf("guide")
+    gltf["nodes"] = [{"name": "Statue", "mesh": 0}]
+    gltf["scenes"] = [{"nodes": [0]}]
+    for key in ("skins",):
+        gltf.pop(key)
+    gltf["meshes"] = gltf["meshes"][:1]
+    for prim in gltf["meshes"][0]["primitives"]:
+        prim["attributes"].pop("JOINTS_0")
+        prim["attributes"].pop("WEIGHTS_0")
+    path = tmp_path / "statue.glb"
+    path.write_bytes(glb_bytes(gltf, blob))
+    with AvatarStage(size=(320, 180)) as stage:
+        statue = stage.add_avatar(path)
+        assert statue.load_warning is None and not statue.builtin
+        assert statue.controls == () and statue.bones == ()
+        assert statue.missing[0].startswith("mouth shapes a, i, u, e, o")
+        statue.gesture("wave")  # nothing to move: no error
+        assert stage.render(1.0).std() > 5
+    out = tmp_path / "statue.png"
+    result = run_cli("avatar", "snapshot", "--out", str(out), "--size", "320x180", "--model", str(path))
+    assert result.returncode == 0 and out.exists()
+    assert "statue.glb: this model has no mouth shapes" in result.stderr
+
+
+def test_render_without_time_follows_the_wall_clock():
+    import time
+
+    with AvatarStage(size=(64, 36)) as stage:
+        stage.add_avatar(None)
+        stage.render()
+        time.sleep(0.05)
+        stage.render()
+        assert 0.04 < stage.time < 1.0
+        stage.render(5.0)
+        assert stage.time == 5.0

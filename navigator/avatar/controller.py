@@ -81,6 +81,19 @@ class Avatar:
     def bones(self) -> tuple[str, ...]:
         return tuple(self._bones)
 
+    @property
+    def missing(self) -> list[str]:
+        """What this model cannot show (for operators): e.g. ["mouth shapes u, e", "bones leftHand"]."""
+        notes = []
+        for label, wanted, have in (("mouth shapes", rig.VISEME_CONTROLS, self.controls),
+                                    ("blinks", ("blink",), self.controls),
+                                    ("expressions", rig.EXPRESSION_CONTROLS, self.controls),
+                                    ("bones", rig.BONES, self.bones)):
+            absent = [w for w in wanted if w not in have]
+            if absent:
+                notes.append(f"{label} {', '.join(absent)}")
+        return notes
+
     # ── the public API ─────────────────────────────────────────────────────────
     def play_mouth_cues(self, cues, start_at: float | None = None) -> None:
         """Play voice.lipsync_types.MouthCue items, their times relative to `start_at` (stage seconds)."""
@@ -248,7 +261,7 @@ class Avatar:
         if name == "point":  # the arm on the QR code's screen side points there, the head follows
             arm = "left" if self.stage.qr_side == "right" else "right"
             sign = 1.0 if arm == "left" else -1.0  # +1: towards screen right (+X)
-            aim = {f"{arm}UpperArm": (0, -35, -sign * 62), f"{arm}LowerArm": (0, 0, -sign * 12),
+            aim = {f"{arm}UpperArm": (0, -30, -sign * 52), f"{arm}LowerArm": (0, -12, -sign * 8),
                    f"{arm}Hand": (0, 0, 0), "head": (sign * 18, 4, 0), "neck": (sign * 8, 0, 0)}
             return Sequence(lerp(0.5, rest, aim), Wait(1.2), lerp(0.6, aim, rest), name=f"{self.name}-point")
         if name == "bow":

@@ -231,7 +231,7 @@ class AvatarStage:
         if framing == "landscape":
             top, bottom = head.z + 0.23 * scale, head.z - 0.62 * scale
         else:
-            top, bottom = head.z + 0.25 * scale, head.z - 1.05 * scale
+            top, bottom = head.z + 0.27 * scale, head.z - 1.23 * scale  # wide enough for a pointing arm
         distance = (top - bottom) / 2 / math.tan(math.radians(vfov / 2))
         middle = (top + bottom) / 2
         self.camera.setPos(head.x, head.y - distance, middle + 0.05 * scale)

@@ -55,6 +55,9 @@ def snapshot(args) -> int:
         guide = stage.add_avatar(model)
         if guide.load_warning:
             print(f"navigator: {guide.load_warning}", file=sys.stderr)
+        elif guide.missing:
+            print(f"navigator: {model}: this model has no {'; no '.join(guide.missing)} "
+                  "(those movements will not show)", file=sys.stderr)
         t = 0.5  # before the first idle blink
         if args.expression:
             guide.set_expression(args.expression, blend_s=0.0)
