@@ -136,6 +136,8 @@ def render(args) -> int:
         raise UserError(f"{out}: the folder {out.parent} does not exist")
     result = render_scene(loaded, _tts(config), out, size=size, fps=fps, seconds=args.seconds,
                           subtitles=not args.no_subtitles, progress=Progress)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{result.path}: {result.seconds:.1f} s, {size[0]}x{size[1]} @ {fps} fps, rendered in {result.wall_s:.1f} s "
           f"({result.seconds / result.wall_s:.2f}x real time); subtitles: {result.srt}")
     return 0

@@ -152,11 +152,16 @@ class ScenePreview(QWidget):
         self._show_problems([])
         self.slider.setRange(0, int(player.duration * 1000))
         self.seek(min(self._t, player.duration))
+        if player.warnings:        # e.g. an avatar file that could not be used: the built-in guide stands in
+            self.problem_label.setText("\n".join(player.warnings))
+            self.problem_label.setStyleSheet("background:#fff8e0; color:#805000; padding:6px;")
+            self.problem_label.show()
         self.reloaded.emit(True)
         return True
 
     def _show_problems(self, problems: list[str]) -> None:
         self.problems = list(problems)
+        self.problem_label.setStyleSheet("background:#fff0f0; color:#a00000; padding:6px;")
         self.problem_label.setText("\n".join(problems))
         self.problem_label.setVisible(bool(problems))
 
