@@ -69,6 +69,13 @@ def test_plays_and_seeks(qtbot, preview):
     assert not np.array_equal(preview.view.frame(), still)
     preview.pause()
     assert preview.play_button.text() == "▶ 再生"
+    from PySide6.QtCore import Qt
+
+    preview.seek(4.0)
+    qtbot.keyClick(preview, Qt.Key.Key_Left)          # keyboard: ← back 1 s, space plays
+    assert preview.t == pytest.approx(3.0)
+    qtbot.keyClick(preview, Qt.Key.Key_Space)
+    assert preview.play_button.text() == "❚❚ 一時停止"
 
 
 def test_reload_on_save_keeps_the_time(qtbot, preview):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QFileSystemWatcher, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QImage, QPainter
+from PySide6.QtGui import QFont, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
@@ -103,6 +103,10 @@ class ScenePreview(QWidget):
         layout.addWidget(self.view, 1)
         layout.addLayout(controls)
 
+        for key, action in ((Qt.Key.Key_Space, self.toggle), (Qt.Key.Key_Left, lambda: self.seek(self._t - 1.0)),
+                            (Qt.Key.Key_Right, lambda: self.seek(self._t + 1.0)), (Qt.Key.Key_Home, lambda: self.seek(0.0))):
+            QShortcut(QKeySequence(key), self, activated=action)
+        self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)    # Space toggles playback, not the focused button
         self.watcher = QFileSystemWatcher([str(self.path)])
         self.watcher.fileChanged.connect(self._file_changed)
         self.watcher.directoryChanged.connect(self._file_changed)   # editors that replace the file by renaming
@@ -186,7 +190,7 @@ class ScenePreview(QWidget):
         self._stop_sound()
 
     def seek(self, t: float) -> None:
-        self._t = max(0.0, t)
+        self._t = max(0.0, min(t, self.player.duration if self.player else t))
         self._play_started = (time.monotonic(), self._t)
         self.show_time(self._t)
         if self._playing:
