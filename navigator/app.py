@@ -195,6 +195,7 @@ class VoiceLoop:
         from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config
         from voice.pipeline import VoicePipeline
 
+        _lower_priority()
         listening = True
         try:
             engines = self.engines or build_engines(self.config, self.catalog)
@@ -247,6 +248,19 @@ class VoiceLoop:
         from voice.devices import SpeakerSink
 
         return SpeakerSink(self.output_device, volume=self.config.audio.volume)
+
+
+VOICE_NICE = 5   # the voice threads yield the CPU to the UI thread (frames stay smooth on 2 cores)
+
+
+def _lower_priority() -> None:
+    """Lower this thread's CPU priority; threads it creates (pipeline workers, Whisper's pool) inherit it."""
+    import os
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VOICE_NICE)
+    except (AttributeError, OSError):
+        pass   # not Linux, or not allowed: the kiosk works, frames may stutter under load
 
 
 def test_tone(device: str | int, volume: float = 0.5) -> None:

@@ -216,6 +216,23 @@ def test_kiosk_mode_ignores_window_manager_escapes(open_kiosk, qtbot, config):
     assert close.isAccepted()
 
 
+def test_portrait_layout_fits_a_1080x1920_screen(open_kiosk, qtbot, config):
+    from navigator.config import KioskSection
+
+    portrait = config.model_copy(update={"kiosk": KioskSection(orientation="portrait", fullscreen=False)})
+    kiosk = build_kiosk(portrait, voice=False, attract=False)
+    window = open_window(kiosk, WindowOptions(size=(1080, 1920)))
+    qtbot.addWidget(window)
+    try:
+        window.lang = "easy_ja"           # the longest category names
+        window.cycle_text_size()
+        window.cycle_text_size()
+        assert window.minimumSizeHint().width() <= 1080
+        assert window.avatar.height() > 200 and window.avatar.y() < window.stack.y()   # guide above the topics
+    finally:
+        window.shutdown()
+
+
 def test_text_size_and_high_contrast(open_kiosk, qtbot, config):
     kiosk, window = open_kiosk(config)
     before = window.font().pixelSize()

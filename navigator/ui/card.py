@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from navigator.brain.answer import Answer
 from navigator.ui.qr import qr_image
 from navigator.ui.strings import Strings
-from navigator.ui.widgets import button, label
+from navigator.ui.widgets import WrapButton, button, label
 
 
 class AnswerCard(QFrame):
@@ -70,7 +70,9 @@ class AnswerCard(QFrame):
         if card.alternatives:
             self._add(label(text("card_also"), "heading"))
             for service_id, name in card.alternatives:
-                self._add(button(f"▶ {name}", "service", lambda _=False, s=service_id: self.alternative_chosen.emit(s)))
+                other = WrapButton(f"▶ {name}", "service")
+                other.clicked.connect(lambda _=False, s=service_id: self.alternative_chosen.emit(s))
+                self._add(other)
         self._details.addStretch(1)
         self._set_qr(card.qr_url, lang, card.qr_label)
         if not card.qr_url:
@@ -124,7 +126,8 @@ class CategoryGrid(QWidget):
             self._grid.takeAt(0).widget().deleteLater()
         self.buttons = {}
         for index, (category_id, name) in enumerate(categories):
-            widget = button(name, "category", lambda _=False, c=category_id: self.chosen.emit(c))
+            widget = WrapButton(name, "category")
+            widget.clicked.connect(lambda _=False, c=category_id: self.chosen.emit(c))
             self.buttons[category_id] = widget
             self._grid.addWidget(widget, index // self._columns, index % self._columns)
 
@@ -158,7 +161,8 @@ class ServiceList(QWidget):
                 item.widget().deleteLater()
         self.buttons = {}
         for service_id, name in services:
-            widget = button(f"▶ {name}", "service", lambda _=False, s=service_id: self.chosen.emit(s))
+            widget = WrapButton(f"▶ {name}", "service")
+            widget.clicked.connect(lambda _=False, s=service_id: self.chosen.emit(s))
             self.buttons[service_id] = widget
             self._list.addWidget(widget)
         self._list.addStretch(1)

@@ -42,21 +42,23 @@ def app_font(base_px: int) -> QFont:
     return font
 
 
-def base_px(window_height: int, scale: float) -> int:
-    """Body text size: 28 px at 1080 px high, proportional to the screen, times the visitor's choice."""
-    return max(16, round(28 * window_height / 1080 * scale))
+def base_px(short_side: int, scale: float) -> int:
+    """Body text size: 28 px when the screen's short side is 1080 px (1080p either way up), times the visitor's choice."""
+    return max(16, round(28 * short_side / 1080 * scale))
 
 
-def stylesheet(p: Palette, px: int) -> str:
+def stylesheet(p: Palette, px: int, bar_px: int | None = None) -> str:
+    """`px`: body text (the visitor's size choice included); `bar_px`: the top bar, which keeps its size."""
     big, huge, small = round(px * 1.25), round(px * 1.7), round(px * 0.8)
+    bar_px = bar_px or px
     return f"""
     QWidget#kiosk {{ background: {p.background}; color: {p.text}; }}
     QWidget {{ color: {p.text}; }}
     QLabel {{ background: transparent; }}
     QFrame#topbar {{ background: {p.navy}; border-bottom: 3px solid {p.accent}; }}
-    QFrame#topbar QLabel {{ color: #ffffff; font-size: {big}px; font-weight: bold; }}
+    QFrame#topbar QLabel {{ color: #ffffff; font-size: {round(bar_px * 1.25)}px; font-weight: bold; }}
     QFrame#topbar QPushButton {{ background: transparent; color: #ffffff; border: 2px solid #ffffff;
-        border-radius: 10px; padding: 6px 14px; font-size: {px}px; }}
+        border-radius: 10px; padding: 6px 12px; font-size: {round(bar_px * 0.9)}px; }}
     QFrame#topbar QPushButton:checked {{ background: #ffffff; color: {p.navy}; font-weight: bold; }}
     QFrame#panel {{ background: {p.panel}; border: 2px solid {p.border}; border-radius: 18px; }}
     QLabel#heading {{ font-size: {big}px; font-weight: bold; color: {p.navy if p is CALM else p.text}; }}
@@ -72,8 +74,10 @@ def stylesheet(p: Palette, px: int) -> str:
     QPushButton:pressed {{ background: {p.accent}; color: {p.accent_text}; }}
     QPushButton#primary {{ background: {p.accent}; color: {p.accent_text}; font-size: {big}px; font-weight: bold;
         border: 3px solid {p.accent}; border-radius: 24px; padding: 18px; }}
-    QPushButton#category {{ font-size: {px}px; font-weight: bold; text-align: center; min-height: {round(px * 2.6)}px; }}
-    QPushButton#service {{ text-align: left; padding-left: 24px; min-height: {round(px * 2.0)}px; }}
+    QPushButton#category {{ min-height: {round(px * 2.6)}px; }}
+    QLabel#categoryLabel {{ font-size: {px}px; font-weight: bold; }}
+    QPushButton#service {{ min-height: {round(px * 2.0)}px; }}
+    QLabel#serviceLabel {{ font-size: {px}px; qproperty-alignment: 'AlignVCenter | AlignLeft'; }}
     QPushButton#key {{ font-size: {px}px; min-width: {round(px * 1.6)}px; min-height: {round(px * 1.8)}px;
         padding: 2px; border-radius: 8px; }}
     QLineEdit {{ font-size: {px}px; padding: 10px; border: 2px solid {p.accent}; border-radius: 12px;

@@ -56,7 +56,7 @@ class ListeningIndicator(QFrame):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = "starting"
-        self.state_label = label("", "state", wrap=False)
+        self.state_label = label("", "state", wrap=True)
         self.level = QProgressBar()
         self.level.setRange(0, 100)
         self.level.setTextVisible(False)
@@ -135,6 +135,37 @@ class TapCorner(QWidget):
             self._times.clear()
             self.unlocked.emit()
         event.accept()
+
+
+class WrapButton(QPushButton):
+    """A big touch button whose words wrap onto several lines instead of widening the screen."""
+
+    def __init__(self, text: str, name: str = ""):
+        super().__init__()
+        if name:
+            self.setObjectName(name)
+        self._label = QLabel(text, self)
+        self._label.setObjectName(f"{name}Label" if name else "buttonLabel")
+        self._label.setWordWrap(True)
+        self._label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.addWidget(self._label)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+    def text(self) -> str:
+        return self._label.text()
+
+    def setText(self, text: str) -> None:
+        self._label.setText(text)
+
+    def sizeHint(self):
+        return self._label.sizeHint().grownBy(self.layout().contentsMargins())
+
+    def minimumSizeHint(self):
+        hint = self._label.minimumSizeHint().grownBy(self.layout().contentsMargins())
+        return hint.expandedTo(super().minimumSizeHint())
 
 
 def button(text: str, name: str = "", on_click=None) -> QPushButton:

@@ -110,10 +110,16 @@ class KioskWindow(QWidget):
         self.corner.unlocked.connect(self._open_pin)
         self.title = label("", "title", wrap=False)
         self.lang_buttons = {}
-        top = QHBoxLayout(self.topbar)
-        top.setContentsMargins(0, 0, 16, 0)
-        top.addWidget(self.corner)
-        top.addWidget(self.title, 1)
+        bar = QVBoxLayout(self.topbar) if self.portrait else QHBoxLayout(self.topbar)
+        bar.setContentsMargins(0, 0, 16, 8 if self.portrait else 0)
+        heading = QHBoxLayout()
+        heading.addWidget(self.corner)
+        heading.addWidget(self.title, 1)
+        top = QHBoxLayout()
+        if self.portrait:
+            top.addSpacing(20)
+        bar.addLayout(heading, 1)
+        bar.addLayout(top)
         for code in self.config.language.offered:
             widget = button(self.strings.get("lang_name", code), "", lambda _=False, c=code: self.choose_language(c))
             widget.setCheckable(True)
@@ -132,7 +138,7 @@ class KioskWindow(QWidget):
         self.talk_button = button("", "primary", self.talk_pressed)
         self.talk_hint = label("", "muted")
 
-        self.categories = CategoryGrid(columns=3 if not self.portrait else 4)
+        self.categories = CategoryGrid(columns=3)
         self.categories.chosen.connect(self.open_category)
         self.categories_heading = label("", "heading")
         home = QWidget()
@@ -319,10 +325,11 @@ class KioskWindow(QWidget):
         self.apply_theme()
 
     def apply_theme(self) -> None:
-        height = self.height() if self.isVisible() and self.height() > 200 else 1080
-        px = theme.base_px(height, theme.SCALES[self.scale_index])
+        short = min(self.width(), self.height()) if self.isVisible() and self.height() > 200 else 1080
+        px = theme.base_px(short, theme.SCALES[self.scale_index])
         self.setFont(theme.app_font(px))
-        self.setStyleSheet(theme.stylesheet(theme.HIGH_CONTRAST if self.high_contrast else theme.CALM, px))
+        self.setStyleSheet(theme.stylesheet(theme.HIGH_CONTRAST if self.high_contrast else theme.CALM, px,
+                                            theme.base_px(short, 1.0)))
         self.card.qr_px = max(260, round(px * 13))
         self.subtitles.setFixedHeight(round(px * 1.5 * 5) + 30)   # fixed: the avatar view keeps its shape
 
