@@ -62,3 +62,32 @@ def test_shipped_music_reads_and_loops_cleanly():
     assert 10 < music.seconds < 30 and rms(music.samples) > 0.05
     jump = abs(float(music.samples[0]) - float(music.samples[-1]))
     assert jump < 0.05     # the end meets the start: no click when it loops
+
+
+def test_spoken_lines_are_cached_by_text_language_and_voice(tmp_path):
+    from navigator.scene.lines import synthesize
+    from voice.interfaces import Speech
+    from voice.lipsync_types import MouthCue
+
+    class CountingTts:
+        speed, volume = 1.0, 1.0
+
+        def __init__(self):
+            self.calls = 0
+
+        def synthesize(self, text, lang):
+            self.calls += 1
+            return Speech(Audio(np.full(1600, 0.1 * len(text), np.float32)), (MouthCue(0.0, 0.1, "a", 0.8),))
+
+        def supports(self, lang):
+            return True
+
+    tts = CountingTts()
+    first = synthesize(tts, "こんにちは", "ja", tmp_path)
+    again = synthesize(tts, "こんにちは", "ja", tmp_path)
+    assert tts.calls == 1
+    assert np.array_equal(first.audio.samples, again.audio.samples) and again.cues == first.cues
+    synthesize(tts, "こんにちは", "en", tmp_path)
+    tts.speed = 1.2
+    synthesize(tts, "こんにちは", "ja", tmp_path)
+    assert tts.calls == 3                       # another language or voice setting is synthesized anew

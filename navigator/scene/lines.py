@@ -30,6 +30,9 @@ def voice_id(tts: TextToSpeech, lang: str) -> str:
     engine = tts.engine_for(lang) if hasattr(tts, "engine_for") else tts
     settings = ",".join(f"{name}={getattr(engine, name)}" for name in ("speed", "volume", "half_tone")
                         if hasattr(engine, name))
+    readings = getattr(engine, "pronunciations", None)   # a changed reading table changes the speech
+    if readings:
+        settings += ",readings=" + hashlib.sha256(repr(sorted(readings.items())).encode()).hexdigest()[:12]
     return f"{type(engine).__name__}({settings})"
 
 
@@ -39,7 +42,7 @@ def _key(text: str, lang: str, voice: str) -> str:
 
 def _save(path: Path, speech: Speech) -> None:
     cues = speech.cues
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")
     np.savez(tmp, samples=speech.audio.samples.astype(np.float32), rate=speech.audio.rate,
              starts=np.array([c.start_s for c in cues]), ends=np.array([c.end_s for c in cues]),
              visemes=np.array([VISEMES.index(c.viseme) for c in cues], dtype=np.int8),
