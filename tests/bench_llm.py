@@ -95,6 +95,8 @@ def summary(values: list[float]) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base-url", help="an OpenAI-compatible server instead of the bundled llama.cpp one")
+    parser.add_argument("--echo-server", action="store_true",
+                        help="a local server that instantly streams the catalog's own words: the mode's own overhead")
     parser.add_argument("--model", default="gemma-3-270m")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--timeout", type=float, default=8.0, help="[llm] timeout_s")
@@ -107,7 +109,14 @@ def main() -> int:
     config = load_config(HERE.parent / "kiosk_config.toml")
     answerer = Answerer.from_folder(config.catalog_dir)
     tts = build_tts(config)
-    server, base_url = (None, args.base_url) if args.base_url else start_local_server(args.threads)
+    if args.echo_server:
+        sys.path.insert(0, str(HERE))
+        from llm_server import Behaviour, FakeChatServer
+
+        server = FakeChatServer(Behaviour("echo")).__enter__()
+        base_url = server.url
+    else:
+        server, base_url = (None, args.base_url) if args.base_url else start_local_server(args.threads)
     model = TimedModel(OpenAIChat(LlmSection(enabled=True, base_url=base_url, model=args.model,
                                              timeout_s=args.timeout), environ={"OPENAI_API_KEY": "local"}))
     plain, with_model = Conversation(answerer), Conversation(answerer, model=model)
@@ -128,7 +137,8 @@ def main() -> int:
                          "model_words_used": bool(with_model._turn and with_model._turn.used_model), "first_sentence": sentence})
     used = [r for r in rows if r["model_words_used"]]
     report = {
-        "server": args.base_url or "xllamacpp Gemma 3 270M Q4_K_M", "questions": len(rows),
+        "server": "echo" if args.echo_server else args.base_url or "xllamacpp Gemma 3 270M Q4_K_M",
+        "questions": len(rows),
         "llm_off_first_audio": summary([r["off_audio_s"] for r in rows]),
         "llm_on_first_audio": summary([r["on_audio_s"] for r in rows]),
         "added_to_first_audio": summary([r["on_audio_s"] - r["off_audio_s"] for r in rows]),

@@ -7,6 +7,7 @@ every request (path, query, headers, JSON body) so tests can check what the kios
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass(frozen=True)
 class Behaviour:
-    kind: str = "stream"          # stream | hang | garbage | error | trickle
+    kind: str = "stream"          # stream | hang | garbage | error | trickle | echo (the first entry's guidance)
     reply: str = ""
     chunk_chars: int = 4
     delay_s: float = 0.0          # before the first chunk (and between chunks for "trickle")
@@ -106,7 +107,7 @@ class FakeChatServer:
         handler.send_header("Cache-Control", "no-cache")
         handler.send_header("Connection", "close")
         handler.end_headers()
-        text = behaviour.reply
+        text = _echo(body) if behaviour.kind == "echo" else behaviour.reply
         cut = text.index(behaviour.pause_at) if behaviour.pause_at else len(text)
         size = behaviour.chunk_chars
         before = [text[i : min(i + size, cut)] for i in range(0, cut, size)]
@@ -142,3 +143,10 @@ class FakeChatServer:
         handler.wfile.write(payload)
         handler.wfile.flush()
         handler.close_connection = True
+
+
+def _echo(body: dict) -> str:
+    """A perfect grounded model: the first catalog entry's tag and guidance, as written in the prompt."""
+    system = body["messages"][0]["content"]
+    entry = re.search(r"^\[([a-z0-9-]+)\] .*\n- [^:]+: (.+)$", system, re.MULTILINE)
+    return f"[{entry.group(1)}]\n{entry.group(2)}" if entry else "[none]"
