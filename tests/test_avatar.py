@@ -425,3 +425,38 @@ def test_render_without_time_follows_the_wall_clock():
         assert 0.04 < stage.time < 1.0
         stage.render(5.0)
         assert stage.time == 5.0
+
+
+def test_textured_model_with_odd_sized_texture_renders(tmp_path):
+    """User models carry textures (often not power-of-two): the software renderer still shows them."""
+    import base64
+    import io
+
+    from navigator.avatar.generate import build_gltf, glb_bytes
+
+    gltf, blob = build_gltf("vrm1")
+    body = gltf["meshes"][0]["primitives"][0]
+    count = gltf["accessors"][body["attributes"]["POSITION"]]["count"]
+    uv = np.tile(np.array([[0.5, 0.5]], np.float32), (count, 1))
+    offset = len(blob) + (-len(blob) % 4)
+    blob = blob + b"\0" * (-len(blob) % 4) + uv.tobytes()
+    gltf["bufferViews"].append({"buffer": 0, "byteOffset": offset, "byteLength": uv.nbytes})
+    gltf["accessors"].append({"bufferView": len(gltf["bufferViews"]) - 1, "componentType": 5126, "count": count,
+                              "type": "VEC2"})
+    gltf["buffers"][0]["byteLength"] = len(blob)
+    body["attributes"]["TEXCOORD_0"] = len(gltf["accessors"]) - 1
+    png = io.BytesIO()
+    Image.new("RGB", (100, 60), (230, 40, 40)).save(png, "PNG")  # a red 100x60 texture
+    gltf["images"] = [{"uri": "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()}]
+    gltf["textures"] = [{"source": 0}]
+    gltf["materials"].append({"name": "red", "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}})
+    body["material"] = len(gltf["materials"]) - 1
+    path = tmp_path / "textured.vrm"
+    path.write_bytes(glb_bytes(gltf, blob))
+    with AvatarStage(size=(320, 320), framing="portrait", background="studio") as stage:
+        avatar = stage.add_avatar(path)
+        assert avatar.load_warning is None
+        frame = stage.render(T).astype(int)
+        r, g, b = frame[..., 0], frame[..., 1], frame[..., 2]
+        red = (r > 90) & (r > 2.5 * g) & (r > 2.5 * b)
+        assert red.sum() > 1000  # skin and hands are tinted by the red texture (vertex colour x texture)

@@ -167,12 +167,15 @@ def load_model(path: Path):
     gltf = read_gltf(path)
     mapping = map_controls(gltf)
     try:
-        converter = Converter(str(path.resolve()), settings=GltfSettings(skip_animations=True))
+        # no sRGB textures: tinydisplay refuses them and the fixed-function pipeline would not decode them
+        converter = Converter(str(path.resolve()), settings=GltfSettings(skip_animations=True, no_srgb=True))
         with contextlib.redirect_stdout(io.StringIO()):  # panda3d-gltf prints its warnings
             converter.update(gltf)
     except Exception as exc:  # panda3d-gltf raises many kinds on broken data
         raise AvatarModelError(f"{path}: the model could not be built ({type(exc).__name__}: {exc})") from None
     root = NodePath(converter.active_scene.node())
+    for texture in root.findAllTextures():  # embedded images skip Panda's power-of-two rescale on load;
+        texture.rescaleTexture()             # the software renderer refuses other sizes
     if root.getBounds().isEmpty():
         raise AvatarModelError(f"{path}: the model has no visible geometry")
     return root, mapping
