@@ -257,7 +257,18 @@ def _bad_glb_header(tmp_path):
     return path
 
 
+def _draco_compressed(tmp_path):
+    from navigator.avatar.generate import build_gltf, glb_bytes
+
+    gltf, blob = build_gltf("guide")
+    gltf["extensionsRequired"] = gltf["extensionsUsed"] = ["KHR_draco_mesh_compression"]
+    path = tmp_path / "draco.glb"
+    path.write_bytes(glb_bytes(gltf, blob))
+    return path
+
+
 @pytest.mark.parametrize("make, reason", [
+    (_draco_compressed, "without mesh compression"),
     (_truncated_glb, "truncated"), (_json_without_meshes, "no meshes"), (_random_bytes, "not a readable"),
     (_bad_glb_header, "truncated"), (lambda tmp: tmp / "missing.vrm", "not found"),
     (lambda tmp: (tmp / "model.fbx").write_text("x") and tmp / "model.fbx", "use a .glb"),

@@ -21,6 +21,7 @@ from navigator.errors import UserError
 ASSET_DIR = Path(__file__).resolve().parents[2] / "assets" / "avatar"
 BUILTIN_MODEL = ASSET_DIR / "guide.glb"
 EXTENSIONS = (".glb", ".gltf", ".vrm")
+UNSUPPORTED_EXTENSIONS = ("KHR_draco_mesh_compression", "EXT_meshopt_compression", "KHR_mesh_quantization")
 
 
 class AvatarModelError(UserError):
@@ -56,6 +57,10 @@ def read_gltf(path: Path) -> dict:
         raise AvatarModelError(f"{path}: not a glTF file (no \"asset\" section)")
     if not gltf.get("meshes"):
         raise AvatarModelError(f"{path}: the file has no meshes, nothing to show")
+    compressed = [e for e in gltf.get("extensionsRequired", []) if e in UNSUPPORTED_EXTENSIONS]
+    if compressed:
+        raise AvatarModelError(f"{path}: uses {', '.join(compressed)}, which cannot be read here: "
+                               "export it again without mesh compression")
     return gltf
 
 
