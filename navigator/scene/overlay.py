@@ -99,6 +99,9 @@ def draw_title(item: OverlayItem, size: tuple[int, int]) -> Patch:
     line_h = int(h * 0.12)
     total = line_h * len(lines) + (int(h * 0.08) if item.subtitle else 0)
     y = (h - total) // 2
+    if not item.backdrop:  # no darkened picture: a translucent band keeps the text readable
+        pad = int(h * 0.03)
+        draw.rectangle((0, y - pad, w, y + total + pad + int(h * 0.02)), fill=TITLE_BACKDROP[:3] + (150,))
     for line in lines:
         draw.text((w / 2, y + line_h / 2), line, font=big, fill=(255, 255, 255, 255), anchor="mm",
                   stroke_width=max(1, h // 240), stroke_fill=(0, 0, 0, 160))
@@ -106,7 +109,8 @@ def draw_title(item: OverlayItem, size: tuple[int, int]) -> Patch:
     bar = int(w * 0.12)
     draw.rectangle((w / 2 - bar / 2, y + h * 0.018, w / 2 + bar / 2, y + h * 0.025), fill=ACCENT)
     if item.subtitle:
-        draw.text((w / 2, y + h * 0.065), item.subtitle, font=small, fill=(235, 240, 245, 255), anchor="mm")
+        draw.text((w / 2, y + h * 0.065), item.subtitle, font=small, fill=(235, 240, 245, 255), anchor="mm",
+                  stroke_width=max(1, h // 360), stroke_fill=(0, 0, 0, 140))
     return _patch(image, 0, 0)
 
 
