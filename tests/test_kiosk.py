@@ -112,7 +112,10 @@ def test_voice_turn_updates_subtitles_card_and_lip_sync(voice_kiosk, qtbot, conf
             seen["finished"] = True
 
     window.voice_signals.event.connect(watch)
+    levels: list[int] = []
+    window.voice_signals.level.connect(lambda rms: levels.append(window.indicator.level.value()))
     qtbot.waitUntil(lambda: window.card.answer is not None, timeout=90_000)
+    assert max(levels) > 30 > min(levels)          # the level meter rose while the visitor spoke
     assert "保育園" in window.subtitles.visitor_text
     assert window.card.answer.service_ids[0] == "daycare-application"
     assert window.card.qr_url == kiosk.services.catalog.service("daycare-application").urls[0]

@@ -473,6 +473,9 @@ class KioskWindow(QWidget):
         elif isinstance(event, ev.SpeechEnded):
             self._speech_ended_at = time.perf_counter()
             self.indicator.set_state("thinking", self.t("state_thinking"))
+        elif self.session.state == "idle" and isinstance(event, (ev.Transcript, ev.AnswerReady, ev.SpeechAudio,
+                                                                  ev.PlaybackStarted)):
+            return   # left over from a visitor who is gone (the reset already interrupted the loop)
         elif isinstance(event, ev.Transcript):
             self.session.activity()
             self.subtitles.show_visitor(event.text)
@@ -550,6 +553,7 @@ class KioskWindow(QWidget):
 
     def _ask_still_there(self) -> None:
         self.still_there.open()
+        self._speak(self.t("still_there"))
 
     def _continue_session(self) -> None:
         self.still_there.hide()
