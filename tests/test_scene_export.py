@@ -64,3 +64,13 @@ def test_player_frames_are_deterministic_and_carry_subtitles(tmp_path):
         assert len(changed) > 200                                 # the subtitle is drawn...
         assert changed[:, 0].min() > 180 * 0.7                    # ...in the bottom part only
         assert len(player.audio().samples) == pytest.approx(player.duration * 48_000, abs=2)
+
+
+def test_gesture_lengths_on_the_timeline_match_the_avatar():
+    from navigator.avatar.stage import AvatarStage
+    from navigator.scene.timeline import GESTURE_SECONDS
+
+    with AvatarStage(size=(64, 64)) as stage:
+        guide = stage.add_avatar(name="guide")
+        played = {name: guide.gesture(name) for name in GESTURE_SECONDS}
+    assert played == pytest.approx(GESTURE_SECONDS, abs=0.05)
