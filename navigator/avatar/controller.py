@@ -251,10 +251,10 @@ class Avatar:
         lerp = self._pose_lerp
         # Signs in this frame: +pitch bends forward/down, +roll raises the right arm outwards (left: -roll).
         if name == "wave":  # right hand up beside the face, forearm swinging
-            up = {"rightUpperArm": (0, -10, 72), "rightLowerArm": (0, 0, 78), "rightHand": (0, 0, 0),
+            up = {"rightUpperArm": (0, -20, 40), "rightLowerArm": (0, 0, 118), "rightHand": (0, 0, 0),
                   "head": (0, 0, -5)}
-            left = {**up, "rightLowerArm": (0, 0, 95)}
-            right = {**up, "rightLowerArm": (0, 0, 60)}
+            left = {**up, "rightLowerArm": (0, 0, 135)}
+            right = {**up, "rightLowerArm": (0, 0, 100)}
             return Sequence(lerp(0.45, rest, up), lerp(0.22, up, left), lerp(0.3, left, right),
                             lerp(0.3, right, left), lerp(0.3, left, right), lerp(0.22, right, up),
                             lerp(0.5, up, rest), name=f"{self.name}-wave")

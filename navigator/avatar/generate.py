@@ -207,6 +207,32 @@ def lathe(part: Part, profile, color, joint: str, nu: int = 24, center=(0.0, 0.0
     part.add(pos, _normals(pos, idx), color, joint, idx)
 
 
+def capsule(part: Part, p0, p1, r0: float, r1: float, color, joint: str, nu: int = 14, rings: int = 6) -> None:
+    """A tapered tube from p0 to p1 with rounded ends (sleeves): smooth where ellipsoids would bulge."""
+    p0, p1 = np.asarray(p0, float), np.asarray(p1, float)
+    axis = p1 - p0
+    length = np.linalg.norm(axis)
+    axis /= length
+    side = np.cross(axis, [0.0, 0.0, 1.0])
+    side /= np.linalg.norm(side)
+    front = np.cross(side, axis)
+    profile = []  # (distance along the axis, radius)
+    for a in np.linspace(np.pi / 2, 0, 4, endpoint=False):
+        profile.append((-r0 * np.sin(a) * 0.6, r0 * np.cos(a)))
+    for t in np.linspace(0, 1, rings):
+        profile.append((t * length, r0 + (r1 - r0) * t))
+    for a in np.linspace(0, np.pi / 2, 4)[1:]:
+        profile.append((length + r1 * np.sin(a) * 0.6, r1 * np.cos(a)))
+    u = np.linspace(0, 2 * np.pi, nu, endpoint=False)
+    pos = np.array([p0 + axis * d + r * (np.cos(a) * front + np.sin(a) * side) for d, r in profile for a in u])
+    idx = _grid_indices(len(profile), nu, wrap=True)
+    nrm = _normals(pos, idx)
+    if np.mean(np.sum((pos - (p0 + p1) / 2) * nrm, axis=1)) < 0:  # keep the outside facing out
+        idx = idx.reshape(-1, 3)[:, ::-1].reshape(-1)
+        nrm = -nrm
+    part.add(pos, nrm, color, joint, idx)
+
+
 def _head_surface(xy: np.ndarray, lift: float) -> tuple[np.ndarray, np.ndarray]:
     """Points on the front of the head ellipsoid (head-local x, y), pushed out by `lift` metres."""
     rx, ry, rz = HEAD_RADII
@@ -387,11 +413,9 @@ def build_body(part: Part, hair: Part) -> None:
         el = np.array(BONES[BONE_INDEX[prefix + "LowerArm"]][2])
         wr = np.array(BONES[BONE_INDEX[prefix + "Hand"]][2])
         ellipsoid(part, sh + [-side * 0.012, -0.012, 0], (0.047, 0.046, 0.05), JACKET, prefix + "UpperArm", 14, 8)
-        ellipsoid(part, (sh + el) / 2, (0.041, np.linalg.norm(el - sh) / 2 + 0.015, 0.044), JACKET,
-                  prefix + "UpperArm", 14, 8)
-        ellipsoid(part, el, (0.039, 0.039, 0.039), JACKET, prefix + "LowerArm", 12, 8)
-        ellipsoid(part, (el + wr) / 2, (0.036, np.linalg.norm(wr - el) / 2 + 0.01, 0.038), JACKET,
-                  prefix + "LowerArm", 14, 8)
+        capsule(part, sh + [0, -0.02, 0], el, 0.043, 0.038, JACKET, prefix + "UpperArm")
+        ellipsoid(part, el, (0.038, 0.038, 0.038), JACKET, prefix + "LowerArm", 12, 8)
+        capsule(part, el, wr + [0, 0.005, 0], 0.037, 0.034, JACKET, prefix + "LowerArm")
         ellipsoid(part, wr + [0, 0.01, 0], (0.042, 0.02, 0.044), SHIRT, prefix + "LowerArm", 12, 6)  # cuff
         ellipsoid(part, wr + [0, -0.045, 0.005], (0.026, 0.048, 0.036), SKIN, prefix + "Hand", 12, 8)
         ellipsoid(part, wr + [-side * 0.022, -0.025, 0.025], (0.011, 0.026, 0.012), SKIN, prefix + "Hand", 8, 6)
