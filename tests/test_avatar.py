@@ -471,3 +471,10 @@ def test_textured_model_with_odd_sized_texture_renders(tmp_path):
         r, g, b = frame[..., 0], frame[..., 1], frame[..., 2]
         red = (r > 90) & (r > 2.5 * g) & (r > 2.5 * b)
         assert red.sum() > 1000  # skin and hands are tinted by the red texture (vertex colour x texture)
+
+
+def test_gesture_durations_match_the_published_table(stage, guide):
+    from navigator.avatar.rig import GESTURE_SECONDS
+
+    assert {name: guide.gesture(name) for name in GESTURE_SECONDS} == pytest.approx(GESTURE_SECONDS, abs=1e-6)
+    stage.render(100.0)

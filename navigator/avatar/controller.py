@@ -19,7 +19,7 @@ from navigator.errors import UserError
 if TYPE_CHECKING:
     from navigator.avatar.stage import AvatarStage
 
-GESTURES = ("wave", "point", "bow", "nod")
+GESTURES = rig.GESTURES
 _LOOK_LIMITS = (40.0, 22.0)  # max |heading|, |pitch| of the head+neck, degrees
 
 

@@ -14,6 +14,11 @@ EXPRESSION_CONTROLS = ("happy", "sad", "surprised")
 MORPH_CONTROLS = VISEME_CONTROLS + BLINK_CONTROLS + EXPRESSION_CONTROLS
 EXPRESSIONS = ("neutral",) + EXPRESSION_CONTROLS
 
+GESTURES = ("wave", "point", "bow", "nod")
+# How long each gesture plays, seconds (pure Python, for timelines that must not import Panda3D;
+# tests/test_avatar.py checks the controller's intervals against it).
+GESTURE_SECONDS = {"wave": 2.29, "point": 2.3, "bow": 1.8, "nod": 0.8}
+
 BONES = ("hips", "spine", "neck", "head", "leftUpperArm", "leftLowerArm", "leftHand",
          "rightUpperArm", "rightLowerArm", "rightHand")
 
