@@ -64,6 +64,7 @@ def open_window(kiosk, options: WindowOptions) -> KioskWindow:
 def run_window(kiosk, options: WindowOptions) -> int:
     app = qt_app()
     window = open_window(kiosk, options)
+    _quit_on_signals(window)
     check = HeadlessCheck(window, options) if options.screenshot else None
     if options.ask:
         QTimer.singleShot(200, lambda: window.ask_text(options.ask))
@@ -72,6 +73,20 @@ def run_window(kiosk, options: WindowOptions) -> int:
     if check is not None:
         return check.finish()
     return code
+
+
+def _quit_on_signals(window: KioskWindow) -> None:
+    """Ctrl+C / SIGTERM end the kiosk cleanly (Python only sees signals when the interpreter runs: a timer wakes it)."""
+    import signal
+
+    def stop(*_):
+        window.quit_kiosk(0)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
 
 
 class HeadlessCheck:

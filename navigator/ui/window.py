@@ -232,6 +232,9 @@ class KioskWindow(QWidget):
         else:
             self._voice_off()
         self._enter_attract()
+        log.info("kiosk window started: %dx%d, guide %s, voice %s", self.width(), self.height(),
+                 "3D" if self.avatar.guide.animated else f"still ({self.guide_problem})",
+                 "on" if self.services.voice is not None else "off")
         for callback in self.services.on_ready:
             callback()
 
@@ -244,6 +247,7 @@ class KioskWindow(QWidget):
             guide = self.services.make_guide(self.render_size, framing)
         except Exception as exc:       # Panda3D missing or failing: a still picture, never a crash
             self.guide_problem = f"{type(exc).__name__}: {exc}"
+            log.error("the 3D guide cannot start, showing a still picture: %s", self.guide_problem)
             self._show_banner("banner_no_avatar")
             return
         self.main_guide.close()
@@ -507,6 +511,7 @@ class KioskWindow(QWidget):
 
     def _voice_error(self, error: ev.StageError) -> None:
         key = BANNER_FOR_ERROR.get(error.code)
+        log.warning("voice: %s: %s", error.code.value, error.message)
         if key in VOICE_OFF_BANNERS:
             self.voice_available = False
             self.indicator.set_state("off", self.t("state_off"))
@@ -655,6 +660,7 @@ class KioskWindow(QWidget):
     def _avatar_failed(self, exc: Exception) -> None:
         """The 3D guide stopped: show its last frame (or a drawing) as a still, and say so calmly."""
         self.guide_problem = f"{type(exc).__name__}: {exc}"
+        log.error("the 3D guide stopped, showing a still picture: %s", self.guide_problem)
         failed = self.avatar.guide
         still = StillGuide(self.render_size, self.services.still_picture, self.avatar.last_frame())
         if failed is self.main_guide:
