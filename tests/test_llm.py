@@ -179,7 +179,8 @@ FACTS = ("[x] 窓口は2階の市民課（5番窓口、電話 042-724-2865）。
 
 
 @pytest.mark.parametrize("sentence", ["手数料は300円です。", "手数料は三百円です。", "電話は０４２－７２４－２８６５です。",
-                                      "窓口は2Fの5番窓口です。", "受付は8:30からです。", "www.city.machida.tokyo.jp をご覧ください。"])
+                                      "窓口は2Fの5番窓口です。", "受付は8:30からです。", "www.city.machida.tokyo.jp をご覧ください。",
+                                      "平日にお越しください。"])
 def test_guard_passes_facts_from_the_entries(sentence):
     assert OutputGuard(FACTS).problems(sentence, "ja") == []
 
@@ -187,7 +188,7 @@ def test_guard_passes_facts_from_the_entries(sentence):
 @pytest.mark.parametrize("sentence", ["手数料は400円です。", "手数料は無料です。", "電話は042-724-9999です。",
                                       "窓口は3階です。", "窓口は地下1階です。", "4月1日までに申請してください。",
                                       "14日以内に届け出てください。", "machida-juminhyo.com で申請できます。",
-                                      "申請は hoge@example.jp へ。"])
+                                      "申請は hoge@example.jp へ。", "土曜日も開いています。", "祝日も受け付けます。"])
 def test_guard_catches_facts_that_are_not_in_the_entries(sentence):
     assert OutputGuard(FACTS).problems(sentence, "ja")
 
@@ -196,6 +197,7 @@ def test_guard_checks_the_language():
     guard = OutputGuard(FACTS)
     assert guard.problems("Please scan the QR code.", "ja") and guard.problems("窓口へどうぞ。", "en")
     assert guard.problems("The fee is 500 yen.", "en") and not guard.problems("The fee is 300 yen.", "en")
+    assert guard.problems("It is open on Saturdays.", "en") and not guard.problems("Come on a weekday.", "en")
 
 
 def test_sentences_come_out_whole_however_the_text_is_cut():
@@ -223,3 +225,17 @@ def test_a_model_that_repeats_its_instructions_is_not_heard(answerer):
     with FakeChatServer(stream(leak)) as server:
         answer = Conversation(answerer, model=model(server)).ask(DAYCARE_Q)
     assert answer == answerer.ask(DAYCARE_Q)
+
+
+def test_guard_never_removes_the_catalogs_own_words(catalog):
+    """Every sentence the catalog itself says about a service passes the guard given that entry."""
+    from navigator.brain.answer import compose, sentences_of
+    from navigator.llm.prompt import entry_text, general_text
+
+    removed = []
+    for service in catalog.services.values():
+        for lang in ("ja", "en", "easy_ja"):
+            guard = OutputGuard(entry_text(service, catalog, lang) + "\n" + general_text(catalog, lang))
+            said = sentences_of(service.guidance.get(lang)) + compose(service, catalog, lang, "").sentences
+            removed += [(service.id, lang, s, p) for s in said if (p := guard.problems(s, lang))]
+    assert removed == []

@@ -34,6 +34,9 @@ _FLOOR = re.compile(rf"(地下\s*)?(\d+|{_KANJI_NUMBER})\s*(?:階|かい)|{_A}(B
 _DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?|(\d{1,2})\s*月\s*(\d{1,2})\s*日"
                    r"|(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)|(令和|平成|昭和)\s*(\d+|元)\s*年"
                    r"|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b", re.IGNORECASE)
+_DAY = re.compile(r"[月火水木金土日]曜|土日|祝日|祭日|休日|平日|年末年始"
+                  r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bweekdays?\b|\bholidays?\b",
+                  re.IGNORECASE)
 _NUMBER = re.compile(rf"\d[\d,]*|{_KANJI_NUMBER}{_UNIT_AFTER_KANJI}")
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -105,6 +108,26 @@ def _dates(text: str) -> set[str]:
     return {"-".join(part for part in match.groups() if part).lower() for match in _DATE.finditer(text)}
 
 
+_DAY_KEYS = {"土日": "weekend", "weekend": "weekend", "weekends": "weekend", "平日": "weekday", "weekday": "weekday",
+             "weekdays": "weekday", "祝日": "holiday", "祭日": "holiday", "休日": "holiday", "holiday": "holiday",
+             "holidays": "holiday", "年末年始": "new-year"}
+_DAY_NAMES = {"月": "mon", "火": "tues", "水": "wednes", "木": "thurs", "金": "fri", "土": "satur", "日": "sun"}
+
+
+def _days(text: str) -> set[str]:
+    """Day words in one form across languages: 土曜 and Saturday are both "satur"."""
+    days = set()
+    for word in _DAY.findall(text):
+        word = word.lower()
+        if word in _DAY_KEYS:
+            days.add(_DAY_KEYS[word])
+        elif word.endswith("曜"):
+            days.add(_DAY_NAMES[word[0]])
+        else:
+            days.add(word.removesuffix("s").removesuffix("day"))
+    return days
+
+
 def _numbers(text: str) -> set[str]:
     found = set()
     for token in _NUMBER.findall(text):
@@ -129,6 +152,7 @@ class Facts:
     free: bool
     floors: frozenset[str]
     dates: frozenset[str]
+    days: frozenset[str]            # 土曜, 祝日, weekend...: opening days are facts too
     numbers: frozenset[str]
 
     @classmethod
@@ -140,6 +164,7 @@ class Facts:
                    yen=frozenset(_yen_values(text)),
                    free=bool(_FREE.search(text)) or 0 in _yen_values(text),
                    floors=frozenset(_floors(text)), dates=frozenset(_dates(text)),
+                   days=frozenset(_days(text)),
                    numbers=frozenset(_numbers(text)))
 
 
@@ -164,6 +189,7 @@ class OutputGuard:
             problems.append("free of charge")
         problems += [f"floor {f}" for f in found.floors - allowed.floors]
         problems += [f"date {d}" for d in found.dates - allowed.dates]
+        problems += [f"day {d}" for d in found.days - allowed.days]
         problems += [f"number {n}" for n in found.numbers - allowed.numbers - self._question_numbers]
         if not _language_ok(_URL.sub("", text), lang):
             problems.append(f"not in {lang}")
