@@ -469,7 +469,8 @@ def _primitive(w: _Writer, part: Part, targets: list[np.ndarray] | None = None, 
     joints[:, 0] = jnt
     weights = np.zeros((n, 4), np.float32)
     weights[:, 0] = 1.0
-    colors = np.concatenate([col, np.ones((n, 1), np.float32)], 1).astype(np.float32)
+    # The palette is written in display values (gamma ~2); glTF vertex colours are linear.
+    colors = np.concatenate([col ** 2.0, np.ones((n, 1), np.float32)], 1).astype(np.float32)
     prim = {"attributes": {
         "POSITION": w.add(pos.astype(np.float32), FLOAT, "VEC3", ARRAY_BUFFER, minmax=True),
         "NORMAL": w.add(nrm.astype(np.float32), FLOAT, "VEC3", ARRAY_BUFFER),

@@ -190,7 +190,10 @@ class AvatarStage:
                 builtin = True
         if builtin:
             root, mapping = load_model(BUILTIN_MODEL)
-            root.setMaterialOff(1)  # vertex colours carry the look
+            if self.renderer != "tinydisplay":
+                # OpenGL ignores vertex colours under a material; tinydisplay applies them once with it
+                # (and twice without). Either way the guide's colours then come out the same.
+                root.setMaterialOff(1)
         holder = self.scene.attachNewNode(f"avatar:{name}")
         holder.setPos(*position)
         holder.setH(heading)
