@@ -94,8 +94,10 @@ def test_broken_save_shows_the_problem_and_keeps_playing(qtbot, preview):
     preview.seek(3.0)
     good = preview.player
     text = preview.path.read_text(encoding="utf-8") + '\n[[cues]]\ntype = "gesture"\nwho = "gide"\ngesture = "wave"\n'
-    with qtbot.waitSignal(preview.reloaded, timeout=10_000) as reloaded:
-        preview.path.write_text(text, encoding="utf-8")
+    with qtbot.waitSignal(preview.reloaded, timeout=10_000) as reloaded:   # saved as editors do: write, rename
+        temporary = preview.path.with_name(".attract.toml.swp")
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, preview.path)
     assert reloaded.args == [False]
     line = len(text.splitlines()) - 1
     assert preview.problem_label.isVisible()
@@ -103,3 +105,8 @@ def test_broken_save_shows_the_problem_and_keeps_playing(qtbot, preview):
     assert preview.player is good and preview.t == pytest.approx(3.0)
     preview.tick()                                    # still shows frames
     assert preview.view.frame() is not None
+    fixed = text.replace('who = "gide"', 'who = "guide"')
+    with qtbot.waitSignal(preview.reloaded, timeout=10_000) as reloaded:   # the renamed-over file is still watched
+        preview.path.write_text(fixed, encoding="utf-8")
+    assert reloaded.args == [True] and not preview.problem_label.isVisible()
+    assert preview.t == pytest.approx(3.0)
