@@ -135,8 +135,10 @@ def test_a_follow_up_question_is_answered_about_the_service_just_discussed(answe
         conversation.ask(DAYCARE_Q)
         follow_up = conversation.ask("何を持っていけばいいですか")
         messages = server.requests[1]["body"]["messages"]
+        unrelated = conversation.ask("駐車場はありますか")
         conversation.reset()
         alone = conversation.ask("何を持っていけばいいですか")
+    assert unrelated == answerer.ask("駐車場はありますか")  # not about the service just discussed: no model
     assert follow_up.sentences == ["持ち物は窓口でご確認ください。"] and follow_up.service_ids == ["daycare-application"]
     assert messages[1:] == [{"role": "user", "content": DAYCARE_Q},
                             {"role": "assistant", "content": "[daycare-application]\n保育園ですね。"},
@@ -239,3 +241,17 @@ def test_guard_never_removes_the_catalogs_own_words(catalog):
             said = sentences_of(service.guidance.get(lang)) + compose(service, catalog, lang, "").sentences
             removed += [(service.id, lang, s, p) for s in said if (p := guard.problems(s, lang))]
     assert removed == []
+
+
+def test_the_api_key_never_appears_in_logs_even_at_debug_level(answerer, caplog):
+    secret = "sk-debug-5ecret"
+    with FakeChatServer(Behaviour("error", status=401), stream("[daycare-application]\n保育園ですね。")) as server, \
+            caplog.at_level(logging.DEBUG):
+        for _ in range(2):
+            chat = OpenAIChat(LlmSection(enabled=True, base_url=server.url, model="m", api_key_env="K"),
+                              environ={"K": secret})
+            Conversation(answerer, model=chat).ask(DAYCARE_Q)
+            chat.check()
+    assert server.requests[0]["headers"]["authorization"] == f"Bearer {secret}"
+    assert "HTTP Request" in caplog.text or "llm:" in caplog.text   # the logs were captured
+    assert secret not in caplog.text

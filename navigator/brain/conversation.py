@@ -30,6 +30,11 @@ MAX_TURNS = 6  # turns kept for follow-up questions; older ones are dropped
 _GREETING = re.compile(r"^(こんにちは|こんばんは|おはよう(ございます)?|ありがとう(ございます|ございました)?|どうも|よろしく(お願いします)?"
                        r"|はじめまして|すみません|hello|hi|hey|good (morning|afternoon|evening)|thank you|thanks)"
                        r"[\s。、！!？?.,ー〜~]*$", re.IGNORECASE)
+# A question about the service just discussed: what to bring, where, when, how much, who, online...
+_FOLLOW_UP = re.compile(r"持ち物|持って|持参|必要|要り|いります|何が|なにが|何を|なにを|いつ|どこ|どちら|いくら|費用|手数料|料金|お金"
+                        r"|時間|何時|予約|オンライン|スマホ|ネット|代理|家族|本人|期限|それ|その|これ|この|あれ|もっと|詳しく|ほかに|他に"
+                        r"|\b(what|where|when|how|who|which|bring|need|cost|fee|price|online|proxy|deadline|it|that|this|more)\b",
+                        re.IGNORECASE)
 
 
 @dataclass
@@ -110,7 +115,7 @@ class Conversation:
             return None
         elif _GREETING.match(text):
             candidates, mode = [], "greeting"
-        elif (previous := self._previous_answered()) is not None:
+        elif _FOLLOW_UP.search(text) and (previous := self._previous_answered()) is not None:
             candidates, mode = [catalog.service(i) for i in previous.service_ids], "followup"
         else:
             return None
