@@ -139,7 +139,7 @@ def render(args) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{result.path}: {result.seconds:.1f} s, {size[0]}x{size[1]} @ {fps} fps, rendered in {result.wall_s:.1f} s "
-          f"({result.seconds / result.wall_s:.2f}x real time); subtitles: {result.srt}")
+          f"({result.seconds / result.wall_s:.2f}x real time, CPU {result.cpu_s:.1f} s); subtitles: {result.srt}")
     return 0
 
 

@@ -21,6 +21,7 @@ class RenderResult:
     frames: int
     wall_s: float         # time the render took
     warnings: tuple[str, ...] = ()
+    cpu_s: float = 0.0    # processor time of every thread (rendering, overlays, encoding)
 
 
 def render_scene(loaded: LoadedScene, tts, out: Path | str, size: tuple[int, int] | None = None,
@@ -30,7 +31,7 @@ def render_scene(loaded: LoadedScene, tts, out: Path | str, size: tuple[int, int
     reporter with `update(done)` and `finish()`."""
     out = Path(out)
     fps = fps or loaded.scene.fps
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     with ScenePlayer(loaded, size=size, tts=tts, subtitles=subtitles, renderer=renderer) as player:
         player.prepare()
         length = min(seconds, player.duration) if seconds else player.duration
@@ -51,4 +52,5 @@ def render_scene(loaded: LoadedScene, tts, out: Path | str, size: tuple[int, int
             reporter.finish()
         srt = write_srt(out.with_suffix(".srt"), player.timeline, until=length)
         warnings = tuple(player.warnings)
-    return RenderResult(out, srt, length, frames, time.monotonic() - started, warnings)
+    return RenderResult(out, srt, length, frames, time.monotonic() - started, warnings,
+                        time.process_time() - cpu_started)
