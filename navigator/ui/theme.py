@@ -92,4 +92,6 @@ def stylesheet(p: Palette, px: int, bar_px: int | None = None) -> str:
     QProgressBar::chunk {{ background: {p.accent}; }}
     QScrollArea {{ border: none; background: transparent; }}
     QScrollArea > QWidget > QWidget {{ background: transparent; }}
+    QScrollBar:vertical {{ width: {round(px * 1.1)}px; background: {p.background}; border: 1px solid {p.border}; }}
+    QScrollBar::handle:vertical {{ background: {p.accent}; min-height: {px * 2}px; border-radius: 6px; }}
     """
