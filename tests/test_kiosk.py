@@ -180,3 +180,15 @@ def test_start_falls_back_to_the_text_conversation_without_a_display():
                                 capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
         assert result.returncode == 0, result.stderr
         assert "text conversation" in result.stdout and "住民票" in result.stdout
+
+
+def test_technician_device_choice_restarts_the_voice_loop(voice_kiosk, qtbot, config, engines):
+    ready = []
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=spoken("はい"), sink_factory=BufferSink)
+    window.voice_signals.event.connect(lambda e: ready.append(e) if isinstance(e, ev.Ready) else None)
+    qtbot.waitUntil(lambda: bool(ready), timeout=60_000)
+    old = kiosk.voice
+    kiosk.services.technician.apply_devices("no-such-microphone", "")
+    assert kiosk.voice is not old and kiosk.voice.input_device == "no-such-microphone"
+    qtbot.waitUntil(lambda: "banner_no_mic" in window.banner.codes, timeout=30_000)
+    assert window.indicator.state == "off" and not window.voice_available
