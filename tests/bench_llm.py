@@ -64,6 +64,7 @@ def start_local_server(threads: int):
     params.use_jinja = False
     params.hostnames = ["127.0.0.1"]
     params.port = 0
+    params.verbosity = -1  # errors only on stderr
     started = time.monotonic()
     server = xllamacpp.Server(params)
     print(f"llama.cpp server (xllamacpp, Gemma 3 270M Q4_K_M, {threads} thread) started in "
