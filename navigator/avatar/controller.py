@@ -7,6 +7,7 @@ head look-at and gestures (Panda3D intervals stepped with `setT`, so video expor
 from __future__ import annotations
 
 import math
+import zlib
 from typing import TYPE_CHECKING
 
 from direct.interval.IntervalGlobal import LerpFunc, Sequence, Wait
@@ -36,6 +37,7 @@ class Avatar:
         self.builtin = builtin
         self._mirror = -1.0 if abs(mapping.heading % 360 - 180) < 1 else 1.0
         self._blinks = BlinkSchedule(seed=seed)
+        self._phase = (zlib.crc32(name.encode("utf-8")) % 100) / 37.0  # idle out of step with others, every run alike
         self._lips = LipSync()
         self._expression = Blend()
         self._look = Blend({"h": 0.0, "p": 0.0})
@@ -188,7 +190,7 @@ class Avatar:
                 for k in range(3):
                     pose[bone][k] += hpr[k]
 
-        for bone, hpr in idle_pose(t, phase=(hash(self.name) % 100) / 37.0).items():
+        for bone, hpr in idle_pose(t, phase=self._phase).items():
             add(bone, hpr)
         look = self._look.value(t)
         add("neck", (look["h"] * 0.4, -look["p"] * 0.4, 0.0))   # look pitch: + is up; bone pitch: + is down

@@ -34,7 +34,11 @@ def showbase():
     if _base is None:
         loadPrcFileData("navigator-avatar", "\n".join([
             "window-type none", "audio-library-name null", "sync-video false", "load-display p3tinydisplay",
-            "textures-power-2 down", "max-texture-dimension 2048", "notify-level-gobj error", "notify-level-device fatal", "default-directnotify-level warning"]))
+            "textures-power-2 down", "max-texture-dimension 2048",
+            # Panda3D reuses "nearly equal" cached transforms, so a pose could differ by a pixel
+            # depending on what was drawn before; without the caches render(t) is exactly repeatable.
+            "transform-cache 0", "uniquify-transforms 0",
+            "notify-level-gobj error", "notify-level-device fatal", "default-directnotify-level warning"]))
         from direct.showbase.ShowBase import ShowBase
         _base = ShowBase(windowType="none")
     return _base
