@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live bench-scene bench-llm clean
+.PHONY: run test setup system eval bench-ask bench-voice bench-voice-live bench-scene bench-llm clean install-kiosk
 
 run: setup
 	$(VENV)/bin/navigator start
@@ -47,6 +47,12 @@ bench-llm: setup
 	$(PY) -m pip install -q -e '.[llm-bench]'
 	$(PY) tests/bench_llm.py --echo-server
 	$(PY) tests/bench_llm.py
+
+# Install on a kiosk PC (Ubuntu 24.04 / Debian 12): files in KIOSK_PREFIX, a venv, a systemd user
+# service (restart on crash, watchdog) and the start-at-boot recipe. `DRY_RUN=1` only prints the steps.
+KIOSK_PREFIX ?= /opt/machida-navigator
+install-kiosk:
+	bash scripts/install_kiosk.sh --prefix $(KIOSK_PREFIX) $(if $(DRY_RUN),--dry-run)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
