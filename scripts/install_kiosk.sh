@@ -90,12 +90,12 @@ else
   if [ "$(id -u)" -eq 0 ] && [ "$kiosk_user" != root ]; then chown -R "$kiosk_user:" "$kiosk_home/.config/systemd"; fi
 fi
 
-if [ "$(id -un)" = "$kiosk_user" ] && command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1; then
+if [ "$(id -un)" = "$kiosk_user" ] && [ "$kiosk_home" = "$HOME" ] && command -v systemctl >/dev/null 2>&1 && systemctl --user show-environment >/dev/null 2>&1; then
   run systemctl --user daemon-reload
   run systemctl --user enable machida-navigator.service
   step "enabled: it starts with $kiosk_user's desktop session (now: systemctl --user start machida-navigator)"
 else
-  step "no systemd user session reachable from here (CI, a container, or another user): as $kiosk_user, run"
+  step "no systemd user session for $kiosk_user reachable from here (CI, a container, another user or --home): as $kiosk_user, run"
   echo "    systemctl --user daemon-reload && systemctl --user enable --now machida-navigator.service"
 fi
 
