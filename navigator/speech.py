@@ -88,12 +88,21 @@ class CatalogAnswer:
                            service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
 
     def _streamed(self, text: str, target: str) -> AnswerReady:
-        sentences = self.conversation.stream(text, target)
-        first = next(sentences, None)
-        answer = self.conversation.draft
-        return AnswerReady(text=answer.text, lang=answer.lang, sentences=(first,) if first else (),
-                           service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer,
-                           more=sentences)
+        return streamed_answer(self.conversation, text, target)
+
+
+def streamed_answer(conversation: Conversation, text: str, lang: str) -> AnswerReady:
+    """The voice loop's answer from a conversation with a chat model, returned as soon as the first
+    guarded sentence is ready: `sentences` holds it, `more` yields the rest as the model writes them
+    (the voice loop speaks them in turn). `payload` is the answer as known then (service, card, URLs);
+    `conversation.last` is the whole answer once `more` is exhausted.
+    """
+    sentences = conversation.stream(text, lang)
+    first = next(sentences, None)
+    answer = conversation.draft
+    return AnswerReady(text=answer.text, lang=answer.lang, sentences=(first,) if first else (),
+                       service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer,
+                       more=sentences)
 
 
 @dataclass
