@@ -22,7 +22,7 @@ from navigator.catalog import Catalog, load_catalog
 from navigator.config import KioskConfig
 from navigator.errors import UserError
 from voice.audio import FRAME, RATE, Audio
-from voice.events import AnswerReady, ErrorCode, StageError
+from voice.events import AnswerReady, ErrorCode, Ready, StageError
 
 log = logging.getLogger(__name__)
 RESTART_EXIT_CODE = 75      # the window asks `navigator kiosk` to start itself again
@@ -94,16 +94,20 @@ class SilentSource:
 
 
 class NullSink:
-    """A speaker that is not there (the subtitles carry the answer)."""
+    """A speaker that is not there: takes each sentence's time (stoppable), so subtitles and lips keep pace."""
+
+    def __init__(self):
+        self._stop = threading.Event()
 
     def play(self, audio: Audio) -> bool:
-        return True
+        self._stop.clear()
+        return not self._stop.wait(audio.seconds)
 
     def stop(self) -> None:
-        pass
+        self._stop.set()
 
     def close(self) -> None:
-        pass
+        self._stop.set()
 
 
 class HearsNothing:
@@ -114,14 +118,26 @@ class HearsNothing:
 
 
 class MeteredSource:
-    """Passes frames through and reports their RMS (about 10 times a second) for the level meter."""
+    """Passes frames through and reports their RMS (about 10 times a second) for the level meter.
 
-    def __init__(self, source, on_level: Callable[[float], None], every: int = 3):
-        self.source, self._on_level, self._every = source, on_level, every
+    After `outage()` (the microphone went away), the first frame that arrives again reports
+    `on_back()`: the window leaves touch-only mode by itself.
+    """
+
+    def __init__(self, source, on_level: Callable[[float], None], every: int = 3,
+                 on_back: Callable[[], None] = lambda: None):
+        self.source, self._on_level, self._every, self._on_back = source, on_level, every, on_back
+        self._away = False
+
+    def outage(self) -> None:
+        self._away = True
 
     def frames(self) -> Iterator[Audio]:
         peak = 0.0
         for index, frame in enumerate(self.source.frames(), 1):
+            if self._away:
+                self._away = False
+                self._on_back()
             peak = max(peak, frame.rms())
             if index % self._every == 0:
                 self._on_level(peak)
@@ -216,18 +232,22 @@ class VoiceLoop:
                         tts.synthesize("はい。" if lang == "ja" else "Yes.", lang)
             except Exception as exc:
                 on_event(StageError(ErrorCode.TTS_FAILED, str(exc)))
-        source = SilentSource()
-        if listening:
-            try:
-                source = self.source_factory() if self.source_factory else self._microphone()
-            except Exception as exc:
-                on_event(StageError(ErrorCode.MIC_UNAVAILABLE, str(exc)))
+        source = metered = None
+        if listening:   # reopened with backoff when missing or unplugged; one banner per outage
+            from voice.devices import ResilientSource
+
+            def mic_event(error: StageError) -> None:
+                metered.outage()
+                on_event(error)
+
+            source = ResilientSource(self.source_factory or self._microphone, on_event=mic_event)
+        metered = MeteredSource(source or SilentSource(), on_level, on_back=lambda: on_event(Ready()))
         try:
             self._sink = self.sink_factory() if self.sink_factory else self._speaker()
         except Exception as exc:
             on_event(StageError(ErrorCode.SPEAKER_UNAVAILABLE, str(exc)))
             self._sink = NullSink()
-        pipeline = VoicePipeline(MeteredSource(source, on_level), self._sink, vad, stt, tts, self.answer, on_event,
+        pipeline = VoicePipeline(metered, self._sink, vad, stt, tts, self.answer, on_event,
                                  pipeline_config(self.config))
         with self._lock:
             self.pipeline, pending, self._pending = pipeline, self._pending, None

@@ -192,3 +192,21 @@ def test_technician_device_choice_restarts_the_voice_loop(voice_kiosk, qtbot, co
     assert kiosk.voice is not old and kiosk.voice.input_device == "no-such-microphone"
     qtbot.waitUntil(lambda: "banner_no_mic" in window.banner.codes, timeout=30_000)
     assert window.indicator.state == "off" and not window.voice_available
+
+
+def test_microphone_that_comes_back_ends_touch_only_mode(voice_kiosk, qtbot, config, engines):
+    attempts: list[int] = []
+    seen: list[str] = []
+
+    def plugged_in_late():
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise AudioDeviceError("input device 'USB' not found (available: none)")
+        return BufferSource(visitor_audio("住民票の写しがほしいです"), realtime=True, tail_s=2.0)
+
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=plugged_in_late, sink_factory=BufferSink)
+    window.voice_signals.event.connect(lambda e: seen.append(",".join(window.banner.codes)))
+    qtbot.waitUntil(lambda: any("banner_no_mic" in codes for codes in seen), timeout=60_000)
+    qtbot.waitUntil(lambda: window.card.answer is not None, timeout=90_000)
+    assert window.card.answer.service_ids[0] == "residence-certificate"
+    assert "banner_no_mic" not in window.banner.codes and window.voice_available

@@ -466,7 +466,10 @@ class KioskWindow(QWidget):
 
     def on_voice_event(self, event) -> None:
         """Every voice-loop event, on the UI thread."""
-        if isinstance(event, ev.Ready):
+        if isinstance(event, ev.Ready):   # listening (at start, or the microphone is back)
+            if "banner_no_stt" not in self.banner.codes:
+                self.voice_available = True
+                self.banner.clear("banner_no_mic")
             if self.voice_available:
                 self.indicator.set_state("listening", self.t("state_listening"))
         elif isinstance(event, ev.SpeechStarted):
@@ -515,7 +518,7 @@ class KioskWindow(QWidget):
         if key in VOICE_OFF_BANNERS:
             self.voice_available = False
             self.indicator.set_state("off", self.t("state_off"))
-        if key == "banner_no_tts":
+        if error.code == ev.ErrorCode.TTS_FAILED:   # no audio is made: the window shows the captions itself
             self.tts_available = False
             answer = self.card.answer
             if answer is not None:
