@@ -114,6 +114,7 @@ def test_idle_warning_then_full_reset(open_kiosk, qtbot, config):
     assert window.session.state == "idle"
     assert window.card.answer is None and window.card.qr_url is None and window.card.qr.pixmap().isNull()
     assert window.text_box.text() == "" and window.subtitles.visitor_text == ""
+    assert not window.text_box.isUndoAvailable()         # Ctrl+Z cannot bring the previous visitor's words back
     assert window.subtitles.guide_text == STRINGS.get("attract", "ja")
     assert window.lang == "ja" and not window.high_contrast and window.stack.currentIndex() == 0
     assert kiosk.conversation.conversation.history == []
@@ -231,6 +232,17 @@ def test_portrait_layout_fits_a_1080x1920_screen(open_kiosk, qtbot, config):
         assert window.avatar.height() > 200 and window.avatar.y() < window.stack.y()   # guide above the topics
     finally:
         window.shutdown()
+
+
+def test_a_touch_on_the_idle_screen_starts_a_session_with_a_greeting(open_kiosk, qtbot, config):
+    from navigator.brain.answer import sentences_of
+
+    kiosk, window = open_kiosk(config)          # no voice here: the greeting shows as subtitles
+    assert window.session.state == "idle" and window.subtitles.guide_text == STRINGS.get("attract", "ja")
+    click(qtbot, window.categories.buttons["moving"])
+    assert window.session.state == "active"
+    assert window.subtitles.guide_text == sentences_of(STRINGS.get("greeting", "ja"))[0]
+    assert window.stack.currentWidget() is window.services_page
 
 
 def test_text_size_and_high_contrast(open_kiosk, qtbot, config):

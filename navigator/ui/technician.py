@@ -97,7 +97,7 @@ class PinPad(Overlay):
         self.title.setText(self.strings.get("tech_pin", lang))
         self.cancel.setText(self.strings.get("tech_cancel", lang))
         self.message.setText("")
-        self.entry.clear()
+        self.entry.setText("")
         self._lang = lang
         self.open()
 
@@ -106,11 +106,11 @@ class PinPad(Overlay):
             self.close_pad()
             self.accepted.emit()
         else:
-            self.entry.clear()
+            self.entry.setText("")
             self.message.setText("✕ " + self.strings.get("tech_pin_wrong", getattr(self, "_lang", "ja")))
 
     def close_pad(self) -> None:
-        self.entry.clear()
+        self.entry.setText("")
         self.hide()
 
 

@@ -383,7 +383,7 @@ class KioskWindow(QWidget):
         self._quiet_start = True
         self.session.activity()
         self._quiet_start = False
-        self.text_box.clear()
+        self.text_box.setText("")   # setText also drops the undo history
         self.keyboard.hide()
         self._stop_speaking()
         self.subtitles.show_visitor(text)
@@ -576,7 +576,7 @@ class KioskWindow(QWidget):
             self.services.voice.forget()
         self.still_there.hide()
         self.keyboard.hide()
-        self.text_box.clear()
+        self.text_box.setText("")   # setText also drops the undo history
         self.card.clear()
         self.services_page.fill("", [])
         self._captions = []
