@@ -38,6 +38,8 @@ _DAY = re.compile(r"[月火水木金土日]曜|土日|祝日|祭日|休日|平�
                   r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bweekdays?\b|\bholidays?\b",
                   re.IGNORECASE)
 _NUMBER = re.compile(rf"\d[\d,]*|{_KANJI_NUMBER}{_UNIT_AFTER_KANJI}")
+_COUNT = re.compile(r"(?<!\d)(?:10|[1-9])\s*(?:つ|点|種類|通り|ways?|things?|options?|steps?|items?|kinds?)(?![A-Za-z])",
+                    re.IGNORECASE)  # 「2つの方法」: counting what the sentence itself lists, not a fact
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -190,7 +192,8 @@ class OutputGuard:
         problems += [f"floor {f}" for f in found.floors - allowed.floors]
         problems += [f"date {d}" for d in found.dates - allowed.dates]
         problems += [f"day {d}" for d in found.days - allowed.days]
-        problems += [f"number {n}" for n in found.numbers - allowed.numbers - self._question_numbers]
+        counted = _numbers(_COUNT.sub("", text))
+        problems += [f"number {n}" for n in counted - allowed.numbers - self._question_numbers]
         if not _language_ok(_URL.sub("", text), lang):
             problems.append(f"not in {lang}")
         return problems
