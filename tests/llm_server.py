@@ -24,6 +24,7 @@ class Behaviour:
     status: int = 500             # for "error"
     pause_at: str = ""            # for "stream": stop before this text ...
     pause_s: float = 0.0          # ... for this long (a model still writing its second sentence)
+    azure_filter_chunk: bool = False  # Azure OpenAI's first chunk: content-filter results, no choices
 
 
 def stream(reply: str, **kw) -> Behaviour:
@@ -112,6 +113,10 @@ class FakeChatServer:
         size = behaviour.chunk_chars
         before = [text[i : min(i + size, cut)] for i in range(0, cut, size)]
         pieces = before + [text[i : i + size] for i in range(cut, len(text), size)]
+        if behaviour.azure_filter_chunk:
+            filtered = {"id": "", "object": "", "created": 0, "model": "", "choices": [],
+                        "prompt_filter_results": [{"prompt_index": 0, "content_filter_results": {}}]}
+            handler.wfile.write(b"data: " + json.dumps(filtered).encode() + b"\n\n")
         self._event(handler, {"role": "assistant", "content": ""}, body, None)
         for index, piece in enumerate(pieces):
             if self._stop.is_set():

@@ -162,12 +162,15 @@ def test_llm_off_conversation_is_the_answerer(answerer):
     assert conversation.last == answerer.ask(DAYCARE_Q) and conversation.draft == conversation.last
 
 
-def test_azure_configuration_path():
-    with FakeChatServer(stream("OK")) as server:
+def test_azure_configuration_path(answerer):
+    with FakeChatServer(stream("OK", azure_filter_chunk=True),
+                        stream("[daycare-application]\n保育園ですね。", azure_filter_chunk=True)) as server:
         chat = OpenAIChat(LlmSection(enabled=True, provider="azure", base_url=server.root, model="kiosk-gpt",
                                      api_version="2024-10-21", api_key_env="AZURE_OPENAI_API_KEY"),
                           environ={"AZURE_OPENAI_API_KEY": "azure-secret"})
         report = chat.check()
+        answer = Conversation(answerer, model=chat).ask(DAYCARE_Q)
+    assert answer.sentences == ["保育園ですね。"]
     request = server.requests[0]
     assert report.ok and report.reply == "OK"
     assert request["path"] == "/openai/deployments/kiosk-gpt/chat/completions"
