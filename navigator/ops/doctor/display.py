@@ -106,7 +106,8 @@ def renderer(ctx: Context, size: tuple[int, int] = (1280, 720)) -> Check:
         return Check("display: 3D renderer", FAIL, "no Panda3D pipe renders: " + "; ".join(problems),
                      "reinstall panda3d in the kiosk's venv; for EGL: apt-get install libegl1 libgl1", data)
     best = max(results, key=lambda r: r["fps"])
-    text = ", ".join(f"{r['renderer']} {r['fps']:.0f} fps" for r in results)
+    text = ", ".join(f"{r['renderer']}{'' if r['pipe'] in (r['renderer'], '') or '/' in r['pipe'] else ' (fell back to ' + r['pipe'] + ')'}"
+                     f" {r['fps']:.0f} fps" for r in results)
     detail = f"{text} at {size[0]}x{size[1]} ({best['scene']})" + (f"; {problems[0]}" if problems else "")
     if best["fps"] < MIN_FPS:
         return Check("display: 3D renderer", WARN, detail, "the avatar will stutter: use [avatar] renderer \"egl\" "
