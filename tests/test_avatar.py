@@ -490,3 +490,40 @@ def test_snapshots_are_identical_across_processes(tmp_path):
         assert result.returncode == 0, result.stderr
         shots.append(np.asarray(Image.open(out)))
     assert np.array_equal(*shots)
+
+
+def test_avatars_from_the_same_file_move_independently():
+    with AvatarStage(size=(640, 360), background="studio") as stage:
+        left = stage.add_avatar(None, name="left", position=(-0.45, 0.0, 0.0))
+        stage.add_avatar(None, name="right", position=(0.45, 0.0, 0.0))
+        stage.set_camera(position=(0.0, -2.6, 1.45), look_at=(0.0, 0.0, 1.4), fov=30)
+        rest = stage.render(T)
+        left.set_viseme("a")
+        left.set_blink(1.0)
+        speaking = stage.render(T)
+        mask = changed(rest, speaking)
+        assert mask[:, :320].sum() > 50 and mask[:, 320:].sum() == 0
+
+
+def test_opening_and_closing_stages_does_not_grow_memory():
+    """Attract mode opens a stage per scene for hours: buffers and models must be reused, not leaked."""
+    import gc
+
+    import psutil
+
+    process = psutil.Process()
+
+    def cycle():
+        with AvatarStage(size=(640, 360)) as stage:
+            stage.add_avatar(None)
+            stage.render(T)
+
+    for _ in range(3):
+        cycle()
+    gc.collect()
+    before = process.memory_info().rss
+    for _ in range(20):
+        cycle()
+    gc.collect()
+    grown_mb = (process.memory_info().rss - before) / 2**20
+    assert grown_mb < 12, f"{grown_mb:.1f} MB more after 20 stages (it was ~75 MB before reuse)"

@@ -163,12 +163,32 @@ def _map_bone(mapping: ModelMapping, gltf: dict, bone: str, node_id) -> None:
     mapping.bones[bone] = node["name"]
 
 
+_loaded: dict[tuple, tuple] = {}  # (path, mtime, size) -> (template NodePath, ModelMapping)
+
+
 def load_model(path: Path):
-    """(Panda3D NodePath of the model root, ModelMapping). Raises AvatarModelError for unusable files."""
-    from gltf._converter import Converter, GltfSettings
+    """(Panda3D NodePath of a fresh copy of the model, ModelMapping). Raises AvatarModelError.
+
+    Each file is converted once per process and copied for every avatar: converting again would cost
+    time and memory that Panda3D does not give back."""
     from panda3d.core import NodePath
 
     path = Path(path)
+    stat = path.stat() if path.is_file() else None
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
+    if key not in _loaded or key is None:
+        template = _convert(path)
+        if key is None:
+            return template
+        _loaded[key] = template
+    root, mapping = _loaded[key]
+    return NodePath(root.node().copySubgraph()), mapping
+
+
+def _convert(path: Path):
+    from gltf._converter import Converter, GltfSettings
+    from panda3d.core import NodePath
+
     gltf = read_gltf(path)
     mapping = map_controls(gltf)
     try:

@@ -26,6 +26,8 @@ _PIPE_TYPES = {"tinydisplay": ("TinyOffscreenGraphicsPipe", "p3tinydisplay"),
                "egl": ("eglGraphicsPipe", "p3headlessgl")}
 _base = None
 _pipes: dict[str, object] = {}
+_gsgs: dict[int, object] = {}
+_spare_buffers: dict[tuple, list] = {}  # (pipe, size) -> [(buffer, texture)] of closed stages
 
 
 def showbase():
@@ -80,6 +82,7 @@ class AvatarStage:
             self.renderer_note = f"{self.renderer} could not open an offscreen buffer: using the software renderer"
             pipe, self.renderer, _ = _pipe("tinydisplay")
             self._buffer, self._texture = self._make_buffer(pipe)
+        self._pipe = pipe
         if self._buffer is None:
             raise UserError(f"could not open a {self.size[0]}x{self.size[1]} offscreen buffer")
         self.scene = NodePath("avatar-stage")
@@ -92,16 +95,24 @@ class AvatarStage:
 
     # ── setup ──────────────────────────────────────────────────────────────────
     def _make_buffer(self, pipe):
+        """An offscreen buffer copied to RAM each frame; reused from closed stages of the same size,
+        because Panda3D does not give a removed software buffer's memory back (~8 bytes a pixel)."""
+        key = (id(pipe), self.size)
+        if _spare_buffers.get(key):
+            return _spare_buffers[key].pop()
         engine = self.base.graphicsEngine
         fb = FrameBufferProperties()
         fb.setRgbColor(True)
         fb.setRgbaBits(8, 8, 8, 0)
         fb.setDepthBits(24)
         props = WindowProperties.size(*self.size)
-        buffer = engine.makeOutput(pipe, f"avatar-stage-{id(self)}", 0, fb, props,
-                                   GraphicsPipe.BFRefuseWindow | GraphicsPipe.BFSizeTrackHost * 0, None, None)
+        buffer = engine.makeOutput(pipe, f"avatar-stage-{self.size[0]}x{self.size[1]}", 0, fb, props,
+                                   GraphicsPipe.BFRefuseWindow, _gsgs.get(id(pipe)), None)
         if buffer is None:
             return None, None
+        if id(pipe) not in _gsgs:
+            engine.openWindows()  # one graphics context per renderer, shared by every stage
+            _gsgs[id(pipe)] = buffer.getGsg()
         texture = Texture("avatar-frame")
         buffer.addRenderTexture(texture, GraphicsOutput.RTMCopyRam)
         buffer.setClearColorActive(False)  # the backdrop covers every pixel: no clear pass needed
@@ -300,7 +311,9 @@ class AvatarStage:
         for name in list(self.avatars):
             self.remove_avatar(name)
         if self._buffer is not None:
-            self.base.graphicsEngine.removeWindow(self._buffer)
+            self._buffer.setActive(False)
+            self._buffer.removeAllDisplayRegions()
+            _spare_buffers.setdefault((id(self._pipe), self.size), []).append((self._buffer, self._texture))
             self._buffer = None
         self.scene.removeNode()
 
