@@ -214,3 +214,19 @@ def test_config_edited_to_invalid_keeps_the_last_good_one(tmp_path):
     path.write_text("[kiosk\nbroken", encoding="utf-8")
     config, problem = watcher.poll()
     assert config is None and f"{path}:1" in problem and "TOML" in problem
+
+
+def test_no_transcript_reaches_the_log_by_default(tmp_path, clean_root_logger):
+    path = setup_logging(config_with_logs(tmp_path))
+    log = logging.getLogger("navigator.ui")
+    log.warning("voice: %s: %s", "no-speech", "Whisper is guessing: avg_logprob -1.20: '子どもの保育園について'")
+    log.warning("voice: mic-unavailable: input device 'USB' not found")
+    written = path.read_text(encoding="utf-8")
+    assert "保育園" not in written and "[speech]" in written and "'USB'" in written
+
+
+def test_with_store_transcripts_the_scrubbed_words_are_kept(tmp_path, clean_root_logger):
+    path = setup_logging(config_with_logs(tmp_path, store_transcripts=True))
+    logging.getLogger("navigator.ui").warning("heard: '子どもの保育園について 090-1234-5678'")
+    written = path.read_text(encoding="utf-8")
+    assert "保育園" in written and "090-1234-5678" not in written

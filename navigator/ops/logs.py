@@ -16,7 +16,7 @@ import threading
 import time
 from pathlib import Path
 
-from navigator.ops.pii import scrub
+from navigator.ops.pii import drop_quoted_speech, scrub
 
 MAX_BYTES = 2_000_000
 BACKUPS = 5
@@ -25,7 +25,15 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskN
 
 
 class PiiFilter(logging.Filter):
-    """Scrubs personal data from a record in place (message, args, extras, exception text)."""
+    """Scrubs personal data from a record in place (message, args, extras, exception text).
+
+    With `drop_speech` (the default: [privacy] store_transcripts = false) quoted words a visitor
+    may have said are replaced by [speech] as well, so no transcript reaches a log.
+    """
+
+    def __init__(self, drop_speech: bool = True):
+        super().__init__()
+        self._clean = (lambda text: drop_quoted_speech(scrub(text))) if drop_speech else scrub
 
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_pii_scrubbed", False):
@@ -34,16 +42,17 @@ class PiiFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not lose the record
             message = f"{record.msg!r} {record.args!r}"
-        record.msg, record.args = scrub(message), ()
+        clean = self._clean
+        record.msg, record.args = clean(message), ()
         if record.exc_info:
             text = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = scrub(text)
+            record.exc_text = clean(text)
             record.exc_info = None
         elif record.exc_text:
-            record.exc_text = scrub(record.exc_text)
+            record.exc_text = clean(record.exc_text)
         for key, value in list(vars(record).items()):
             if key not in _STANDARD and not key.startswith("_") and isinstance(value, str):
-                setattr(record, key, scrub(value))
+                setattr(record, key, clean(value))
         record._pii_scrubbed = True
         return True
 
@@ -123,7 +132,7 @@ def setup_logging(config, component: str = "kiosk", level: int = logging.INFO, s
             root.removeHandler(handler)
             handler.close()
         root.setLevel(level)
-        pii = PiiFilter()
+        pii = PiiFilter(drop_speech=not config.privacy.store_transcripts)
         path: Path | None = log_dir(config) / f"{component}.log"
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,24 @@ def _phone(match: re.Match[str]) -> str:
     return "[phone]" if (11 <= digits <= 12 if international else 10 <= digits <= 11) else match.group(0)
 
 
+_QUOTED = re.compile(r"""'(?:[^'\\\n]|\\.){1,400}'|"(?:[^"\\\n]|\\.){1,400}"|「[^」\n]{1,400}」""")
+_CJK = re.compile(r"[\u3005\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+
+
+def _looks_spoken(quoted: str) -> bool:
+    inner = quoted[1:-1]
+    return bool(_CJK.search(inner)) or len(inner.split()) >= 3
+
+
+def drop_quoted_speech(text: str) -> str:
+    """Quoted words a visitor may have said ('住民票がほしい', "how do I get..."), replaced by [speech].
+
+    Used on log lines when transcripts must not be stored: engines quote what they heard in their
+    messages (e.g. why an utterance was taken for noise). Short quoted names ('USB', 'pulse') stay.
+    """
+    return _QUOTED.sub(lambda m: "[speech]" if _looks_spoken(m.group(0)) else m.group(0), text)
+
+
 TAGS = ("[email]", "[my-number]", "[phone]", "[postal-code]", "[address]", "[name]")
 
 
