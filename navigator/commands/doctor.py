@@ -21,7 +21,12 @@ def run(args) -> int:
     if interactive:
         sys.stderr.write("\r" + " " * 60 + "\r")
     if args.json:
-        print(json.dumps(to_json(checks), ensure_ascii=False, indent=2))
+        import datetime as dt
+        import socket
+
+        header = {"kiosk": ctx.config.kiosk.id, "host": socket.gethostname(),
+                  "checked_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "quick": args.quick}
+        print(json.dumps(header | to_json(checks), ensure_ascii=False, indent=2))
     else:
         print(table(checks))
     return exit_code(checks)
