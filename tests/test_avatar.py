@@ -527,3 +527,16 @@ def test_opening_and_closing_stages_does_not_grow_memory():
     gc.collect()
     grown_mb = (process.memory_info().rss - before) / 2**20
     assert grown_mb < 12, f"{grown_mb:.1f} MB more after 20 stages (it was ~75 MB before reuse)"
+
+
+def test_look_at_visitor_follows_a_moving_camera():
+    with AvatarStage(size=(320, 180), background="studio") as stage:
+        guide = stage.add_avatar(None)
+        guide.look_at("visitor", blend_s=0.0)
+        stage.set_camera(position=(-1.2, -1.6, 1.5), look_at=(0.0, 0.0, 1.45))
+        stage.render(T)
+        to_left = guide._look_now(stage.time)
+        stage.set_camera(position=(1.2, -1.6, 1.5), look_at=(0.0, 0.0, 1.45))
+        stage.render(T + 0.04)
+        to_right = guide._look_now(stage.time)
+        assert to_left[0] < -15 and to_right[0] > 15  # heading follows the camera to either side

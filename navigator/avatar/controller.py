@@ -14,7 +14,7 @@ from direct.interval.IntervalGlobal import LerpFunc, Sequence, Wait
 from panda3d.core import LMatrix4, LQuaternion, NodePath, PandaNode, Vec3
 
 from navigator.avatar import rig
-from navigator.avatar.animation import BlinkSchedule, Blend, LipSync, idle_pose
+from navigator.avatar.animation import BlinkSchedule, Blend, LipSync, idle_pose, smoothstep
 from navigator.errors import UserError
 
 if TYPE_CHECKING:
@@ -40,7 +40,9 @@ class Avatar:
         self._phase = (zlib.crc32(name.encode("utf-8")) % 100) / 37.0  # idle out of step with others, every run alike
         self._lips = LipSync()
         self._expression = Blend()
-        self._look = Blend({"h": 0.0, "p": 0.0})
+        self._look_from = (0.0, 0.0)   # head angles when the last look_at started
+        self._look_target = None       # None = straight ahead; re-aimed every frame (moving cameras, avatars)
+        self._look_t0, self._look_s = 0.0, 0.0
         self._manual: dict[str, float] = {}
         self._gesture_pose: dict[str, tuple[float, float, float]] = {}
         self._gesture: tuple[object, float] | None = None
@@ -131,8 +133,9 @@ class Avatar:
 
     def look_at(self, target="visitor", blend_s: float = 0.35) -> None:
         """Turn the head towards "visitor" | "qr" | "left" | "right" | (x, y, z) | another avatar's name."""
-        h, p = self._look_angles(target)
-        self._look.go({"h": h, "p": p}, self.stage.time, blend_s)
+        self._look_angles(target)  # checks the target now
+        self._look_from = self._look_now(self.stage.time)
+        self._look_target, self._look_t0, self._look_s = target, self.stage.time, max(blend_s, 0.0)
 
     def gesture(self, name: str) -> float:
         """Start a gesture (wave | point | bow | nod) at the stage's current time; returns its duration."""
@@ -192,7 +195,8 @@ class Avatar:
 
         for bone, hpr in idle_pose(t, phase=self._phase).items():
             add(bone, hpr)
-        look = self._look.value(t)
+        h, p = self._look_now(t)
+        look = {"h": h, "p": p}
         add("neck", (look["h"] * 0.4, -look["p"] * 0.4, 0.0))   # look pitch: + is up; bone pitch: + is down
         add("head", (look["h"] * 0.6, -look["p"] * 0.6, 0.0))
         if self._gesture is not None:
@@ -215,6 +219,11 @@ class Avatar:
             node.setPosQuat(pos, rest * local)
 
     # ── look-at and gestures ───────────────────────────────────────────────────
+    def _look_now(self, t: float) -> tuple[float, float]:
+        goal = (0.0, 0.0) if self._look_target is None else self._look_angles(self._look_target)
+        k = 1.0 if self._look_s <= 0 else smoothstep((t - self._look_t0) / self._look_s)
+        return tuple(a + (b - a) * k for a, b in zip(self._look_from, goal))
+
     def _look_angles(self, target) -> tuple[float, float]:
         if target in ("left", "right", "qr"):
             side = self.stage.qr_side if target == "qr" else target
