@@ -29,7 +29,7 @@ def stt_model(ctx: Context) -> Check:
     model_file = Path(folder) / "model.bin"
     size = model_file.stat().st_size if model_file.is_file() else 0
     verified = "sha256 verified" if (Path(folder) / MARKER_NAME).is_file() else "unverified folder"
-    detail = f"{model_file} ({size / 1e6:.0f} MB, {verified})"
+    detail = f"{model_file.parent.name}/model.bin ({size / 1e6:.0f} MB, {verified})"
     data = {"model": str(model_file), "bytes": size, "sha256": MODEL_SHA256 if verified.startswith("sha") else None}
     if ctx.quick:
         return Check("speech recognition", OK, detail + "; load not tried (--quick)", data=data)
