@@ -172,6 +172,8 @@ class Avatar:
         if mouth > 1.0:  # never add two full mouth shapes
             for v in rig.VISEME_CONTROLS:
                 values[v] /= mouth
+        for e in rig.EXPRESSION_CONTROLS:  # expressions move the mouth too: soften them while it speaks
+            values[e] *= 1.0 - 0.35 * min(mouth, 1.0)
         self._apply_morphs(values)
         self._apply_pose(t)
         for bundle in self._bundles:

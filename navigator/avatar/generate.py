@@ -123,11 +123,11 @@ TARGETS: dict[str, Face] = {
     "blink": replace(REST, blink=(1.0, 1.0)),
     "blinkLeft": replace(REST, blink=(1.0, 0.0)),
     "blinkRight": replace(REST, blink=(0.0, 1.0)),
-    "happy": replace(REST, mouth_half_width=0.032, mouth_top=0.003, mouth_bottom=0.020, mouth_lift=0.013,
+    "happy": replace(REST, mouth_half_width=0.032, mouth_top=0.003, mouth_bottom=0.015, mouth_lift=0.013,
                      brow_raise=0.006, blush=1.6, eye_smile=1.0),
     "sad": replace(REST, mouth_half_width=0.022, mouth_lift=-0.008, brow_tilt=0.012, blink=(0.3, 0.3),
                    blush=0.6),
-    "surprised": replace(REST, mouth_half_width=0.015, mouth_top=0.010, mouth_bottom=0.022, mouth_lift=0.0,
+    "surprised": replace(REST, mouth_half_width=0.019, mouth_top=0.008, mouth_bottom=0.018, mouth_lift=0.0,
                          eye_scale=1.14, brow_raise=0.018),
 }
 
