@@ -58,6 +58,20 @@ def test_strings_file_has_every_language():
             assert STRINGS.get(key, lang).strip(), f"[{key}] {lang} is empty"
 
 
+def test_every_ui_character_has_a_glyph(qapp):
+    """No tofu boxes: each character of strings.toml and of the catalog's topics exists in the kiosk font."""
+    from PySide6.QtGui import QFontMetrics
+
+    from navigator.catalog import load_catalog
+    from navigator.ui.theme import FONT_FAMILY, app_font
+
+    metrics = QFontMetrics(app_font(28))
+    texts = [STRINGS.get(key, lang) for key in STRINGS.keys() for lang in LANGUAGES]
+    texts += [c.name.get(lang) for c in load_catalog(ROOT / "assets" / "catalog").categories for lang in LANGUAGES]
+    missing = {ch for text in texts for ch in text if not ch.isspace() and not metrics.inFontUcs4(ord(ch))}
+    assert not missing, f"characters without a glyph in {FONT_FAMILY}: {sorted(missing)}"
+
+
 def test_touch_path_category_to_service_to_card(open_kiosk, qtbot, config):
     kiosk, window = open_kiosk(config)
     assert QFontInfo(window.font()).family() == "Noto Sans CJK JP"        # Japanese glyphs, no tofu
