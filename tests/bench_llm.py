@@ -125,7 +125,7 @@ def main() -> int:
     first_sentence(with_model, VISITOR_QUESTIONS[0][0], tts)
 
     rows = []
-    for _ in range(args.rounds):
+    for round_ in range(args.rounds):
         for question, _expected in VISITOR_QUESTIONS:
             plain.reset()
             with_model.reset()
@@ -133,9 +133,12 @@ def main() -> int:
             started = time.monotonic()
             on_ready, on_audio, sentence = first_sentence(with_model, question, tts)
             model_first = model.first_text_at - started if model.first_text_at else None
-            rows.append({"question": question, "off_ready_s": off_ready, "off_audio_s": off_audio,
+            rows.append({"round": round_, "question": question, "off_ready_s": off_ready, "off_audio_s": off_audio,
                          "on_ready_s": on_ready, "on_audio_s": on_audio, "model_first_text_s": model_first,
                          "model_words_used": bool(with_model._turn and with_model._turn.used_model), "first_sentence": sentence})
+    if args.rounds > 1:  # a repeated question hits the server's prompt cache: report the first asking
+        print("(figures from round 1 only; later rounds reuse the server's prompt cache)", file=sys.stderr)
+    all_rows, rows = rows, [r for r in rows if r["round"] == 0]
     used = [r for r in rows if r["model_words_used"]]
     report = {
         "server": "echo" if args.echo_server else args.base_url or "xllamacpp Gemma 3 270M Q4_K_M",
@@ -148,13 +151,13 @@ def main() -> int:
         "model_first_text": summary([r["model_first_text_s"] for r in rows if r["model_first_text_s"] is not None])
         if any(r["model_first_text_s"] is not None for r in rows) else None,
         "model_words_used": f"{len(used)}/{len(rows)}",
-        "rows": rows,
+        "rows": all_rows,
     }
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=2))
     else:
-        for row in rows:
-            print(f"{row['question']}: off {row['off_audio_s']:.2f} s, on {row['on_audio_s']:.2f} s "
+        for row in all_rows:
+            print(f"[{row['round'] + 1}] {row['question']}: off {row['off_audio_s']:.2f} s, on {row['on_audio_s']:.2f} s "
                   f"({'model' if row['model_words_used'] else 'catalog'}): {row['first_sentence']}")
         for key in ("llm_off_first_audio", "llm_on_first_audio", "added_to_first_audio",
                     "added_to_first_audio_when_model_words_used", "model_first_text"):
