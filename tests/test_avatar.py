@@ -373,9 +373,16 @@ def test_backgrounds_and_bad_values_are_reported():
     with AvatarStage(size=(64, 36), background=("#ff0000", "#0000ff")) as stage:
         frame = stage.render(0.0)
         assert frame[0, 0, 0] > 200 and frame[-1, 0, 2] > 200
-    for kwargs in ({"background": "disco"}, {"renderer": "vulkan"}, {"framing": "square"}):
+    with AvatarStage(size=(64, 36), background="#00ff00") as stage:
+        assert stage.render(0.0)[0, 0, 1] > 200
+        stage.set_background("#0000ff")
+        assert stage.render(0.0)[0, 0, 2] > 200
         with pytest.raises(UserError):
-            AvatarStage(size=(64, 36), **kwargs)
+            stage.set_background("plaid")
+        assert stage.render(0.0)[0, 0, 2] > 200
+    for kwargs in ({"background": "disco"}, {"renderer": "vulkan"}, {"framing": "square"}, {"size": (8, 8)}):
+        with pytest.raises(UserError):
+            AvatarStage(**{"size": (64, 36), **kwargs})
 
 
 def test_rig_with_rotated_rest_pose_and_other_names_moves_like_the_guide(tmp_path):

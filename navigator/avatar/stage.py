@@ -71,6 +71,9 @@ class AvatarStage:
         self.size = (int(size[0]), int(size[1]))
         if min(self.size) < 16 or max(self.size) > 8192:
             raise UserError(f"stage size {self.size[0]}x{self.size[1]}: use 16..8192 pixels a side")
+        if framing not in ("landscape", "portrait"):
+            raise UserError(f"framing {framing!r}: use landscape or portrait")
+        backdrops.backdrop(background)  # a bad value is reported before any buffer is taken
         self.base = showbase()
         self.qr_side = qr_side
         self.time = 0.0
@@ -135,7 +138,6 @@ class AvatarStage:
         geom.addPrimitive(tris)
         node = GeomNode("backdrop")
         node.addGeom(geom)
-        self._backdrop_root.getChildren().detach()
         card = self._backdrop_root.attachNewNode(node)
         card.setDepthWrite(False)
         card.setDepthTest(False)
@@ -156,9 +158,9 @@ class AvatarStage:
 
     def set_background(self, spec) -> None:
         """Change the backdrop: "lobby" | "sky" | "studio" | "#rrggbb" | ("#top", "#bottom")."""
-        cam = self._backdrop_cam
+        backdrops.backdrop(spec)  # check first: a bad value keeps the old backdrop
         for child in self._backdrop_root.getChildren():
-            if child != cam:
+            if child != self._backdrop_cam:
                 child.removeNode()
         self._setup_backdrop(spec)
 
@@ -220,12 +222,15 @@ class AvatarStage:
         avatar.update(self.time)
         if len(self.avatars) == 1 and self._framing:
             self.frame_guide(self._framing)
+        wall = self._wall
         self.render(self.time)  # the first frame after loading still shows the bind pose: use it up here
+        self._wall = wall       # ...without disturbing the wall-clock pace of render()
         return avatar
 
     def remove_avatar(self, name: str) -> None:
-        avatar = self.avatars.pop(name)
-        avatar.root.removeNode()
+        if name not in self.avatars:
+            raise UserError(f"no avatar named {name!r} on the stage")
+        self.avatars.pop(name).root.removeNode()
 
     # ── camera ─────────────────────────────────────────────────────────────────
     def set_camera(self, position, look_at, fov: float | None = None) -> None:
