@@ -149,3 +149,53 @@ def test_odd_wav_files_through_talk(tmp_path, kind):
         assert result.returncode == 1 and data["transcript"] == ""
     else:
         assert result.returncode == 0 and data["service_ids"][0] == "daycare-application"
+
+
+def test_stereo_only_48k_microphone_is_mixed_to_16k_mono(monkeypatch):
+    """A USB microphone that opens only in stereo at 48 kHz (common on cheap conference mics)."""
+    import sounddevice
+
+    from voice.devices import MicrophoneSource
+
+    opened: list[int] = []
+
+    class FakePortAudio:
+        def query_devices(self, device=None, kind=None):
+            devices = [{"name": "USB Conference Mic", "max_input_channels": 2, "max_output_channels": 0,
+                        "default_samplerate": 48000.0}]
+            return devices if device is None and kind is None else devices[device or 0]
+
+        def InputStream(self, channels, callback, **options):
+            if channels != 2:
+                raise sounddevice.PortAudioError("Invalid number of channels [PaErrorCode -9998]")
+            opened.append(channels)
+
+            class Stream:
+                def start(self):
+                    t = np.arange(48_000) / 48_000
+                    tone = 0.5 * np.sin(2 * np.pi * 440 * t).astype(np.float32)
+                    stereo = np.stack([tone, np.clip(tone * 3, -1, 1)], axis=1)   # right channel clipped
+                    for start in range(0, len(stereo), 960):
+                        callback(stereo[start:start + 960], 960, None, None)
+
+                def stop(self):
+                    pass
+
+                def close(self):
+                    pass
+
+            return Stream()
+
+    monkeypatch.setattr("voice.devices._sd", lambda: FakePortAudio())
+    microphone = MicrophoneSource("USB")
+    frames = []
+    for frame in microphone.frames():
+        frames.append(frame.samples)
+        if len(frames) * 512 >= 14_000:
+            break
+    microphone.close()
+    samples = np.concatenate(frames)
+    assert opened == [2] and microphone.rate == 48_000
+    assert all(len(f) == 512 for f in frames) and np.abs(samples).max() <= 1.0
+    spectrum = np.abs(np.fft.rfft(samples[2000:10192]))
+    assert abs(np.argmax(spectrum) * RATE / 8192 - 440) < 5      # still a 440 Hz tone at 16 kHz
