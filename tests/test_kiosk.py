@@ -18,6 +18,7 @@ from navigator.app import build_kiosk  # noqa: E402
 from navigator.config import SttSection, load_config  # noqa: E402
 from navigator.spoken_samples import visitor_audio  # noqa: E402
 from navigator.ui.runner import WindowOptions, open_window  # noqa: E402
+from navigator.ui.strings import load_strings  # noqa: E402
 from voice import events as ev  # noqa: E402
 from voice.audio import write_wav  # noqa: E402
 from voice.devices import AudioDeviceError  # noqa: E402
@@ -210,3 +211,24 @@ def test_microphone_that_comes_back_ends_touch_only_mode(voice_kiosk, qtbot, con
     qtbot.waitUntil(lambda: window.card.answer is not None, timeout=90_000)
     assert window.card.answer.service_ids[0] == "residence-certificate"
     assert "banner_no_mic" not in window.banner.codes and window.voice_available
+
+
+def english_visitor() -> BufferSource:
+    """An English question in espeak-ng's voice (unlike the kiosk's own English voice settings: slower)."""
+    import numpy as np
+
+    from voice.audio import RATE, Audio
+    from voice.tts_pyttsx3 import Pyttsx3Tts
+
+    speech = Pyttsx3Tts(speed=0.9).synthesize("I need a copy of my residence certificate.", "en").audio.resampled(RATE)
+    silence = np.zeros(int(0.8 * RATE), np.float32)
+    return BufferSource(Audio(np.concatenate([silence, speech.samples, silence])), realtime=True, tail_s=2.0)
+
+
+def test_spoken_english_switches_the_kiosk_to_english(voice_kiosk, qtbot, config, engines):
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=english_visitor, sink_factory=BufferSink)
+    assert window.lang == "ja"
+    qtbot.waitUntil(lambda: window.card.answer is not None, timeout=90_000)
+    assert window.lang == "en" and window.card.answer.lang == "en"
+    assert window.card.answer.service_ids[0] == "residence-certificate"
+    assert window.talk_button.text() == load_strings().get("talk", "en") and "certificate" in window.subtitles.visitor_text
