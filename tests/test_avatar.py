@@ -547,3 +547,21 @@ def test_look_at_visitor_follows_a_moving_camera():
         stage.render(T + 0.04)
         to_right = guide._look_now(stage.time)
         assert to_left[0] < -15 and to_right[0] > 15  # heading follows the camera to either side
+
+
+def test_model_with_only_one_eye_blinks_still_blinks_both(tmp_path):
+    from navigator.avatar.generate import build_gltf, glb_bytes
+
+    gltf, blob = build_gltf("guide")
+    names = gltf["meshes"][1]["extras"]["targetNames"]
+    names[names.index("blink")] = "unused_shape"
+    path = tmp_path / "winks_only.glb"
+    path.write_bytes(glb_bytes(gltf, blob))
+    with AvatarStage(size=SIZE, background="studio") as stage:
+        avatar = stage.add_avatar(path)
+        assert "blink" not in avatar.controls and {"blink_l", "blink_r"} <= set(avatar.controls)
+        rest = stage.render(T)
+        avatar.set_blink(1.0)
+        mask = changed(rest, stage.render(T))
+        left_eye, right_eye = eye_boxes(stage)
+        assert mask[left_eye].sum() > 100 and mask[right_eye].sum() > 100

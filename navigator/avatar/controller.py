@@ -47,7 +47,7 @@ class Avatar:
         self._gesture_pose: dict[str, tuple[float, float, float]] = {}
         self._gesture: tuple[object, float] | None = None
         self._sliders: dict[str, NodePath] = {}
-        self._bones: dict[str, tuple[NodePath, object, LQuaternion]] = {}
+        self._bones: dict[str, tuple[NodePath, Vec3, LQuaternion, LQuaternion]] = {}  # node, rest pos/rot, frame
         self._bind_controls()
 
     # ── binding the model's sliders and joints to control nodes ────────────────
@@ -166,8 +166,7 @@ class Avatar:
         for viseme, w in self._lips.weights(t).items():
             values[viseme] = w
         values.update(self._manual)
-        if values.get("surprised", 0) > 0 or values.get("happy", 0) > 0:
-            values["blink"] *= 1.0 - 0.5 * max(values.get("surprised", 0), 0)
+        values["blink"] *= 1.0 - 0.5 * values["surprised"]  # wide-open eyes blink less deeply
         mouth = sum(values[v] for v in rig.VISEME_CONTROLS)
         if mouth > 1.0:  # never add two full mouth shapes
             for v in rig.VISEME_CONTROLS:
@@ -180,6 +179,9 @@ class Avatar:
             bundle.update()
 
     def _apply_morphs(self, values: dict[str, float]) -> None:
+        if "blink" not in self.mapping.sliders:  # models with only one-eye blinks close both for "blink"
+            values["blink_l"] = max(values["blink_l"], values["blink"])
+            values["blink_r"] = max(values["blink_r"], values["blink"])
         per_slider: dict[str, float] = {}
         for control, value in values.items():
             for slider, weight in self.mapping.sliders.get(control, []):
