@@ -230,3 +230,13 @@ def test_with_store_transcripts_the_scrubbed_words_are_kept(tmp_path, clean_root
     logging.getLogger("navigator.ui").warning("heard: '子どもの保育園について 090-1234-5678'")
     written = path.read_text(encoding="utf-8")
     assert "保育園" in written and "090-1234-5678" not in written
+
+
+def test_a_handler_installed_earlier_by_a_library_writes_nothing_personal(tmp_path, clean_root_logger):
+    import io
+
+    earlier = logging.StreamHandler(io.StringIO())   # what logging.basicConfig() leaves (pyttsx3 triggers it)
+    logging.getLogger().addHandler(earlier)
+    setup_logging(config_with_logs(tmp_path))
+    logging.getLogger("navigator.test").warning("call me at 090-1234-5678")
+    assert "090-1234-5678" not in earlier.stream.getvalue() and "[phone]" in earlier.stream.getvalue()

@@ -151,6 +151,13 @@ def setup_logging(config, component: str = "kiosk", level: int = logging.INFO, s
             console.setFormatter(logging.Formatter("navigator: %(levelname)s %(name)s: %(message)s"))
             console.setLevel(logging.WARNING)
             handlers.append(console)
+        for handler in root.handlers[:]:   # e.g. logging.basicConfig's, which pyttsx3 triggers: never unfiltered
+            if stderr and type(handler) is logging.StreamHandler and handler.stream in (sys.stderr, sys.__stderr__):
+                root.removeHandler(handler)   # ours below replaces it
+            else:
+                for old in [f for f in handler.filters if isinstance(f, PiiFilter)]:
+                    handler.removeFilter(old)   # from an earlier setup, maybe with other privacy settings
+                handler.addFilter(pii)
         for handler in handlers:
             handler.addFilter(pii)
             setattr(handler, _OURS, True)
