@@ -67,14 +67,10 @@ class VoiceAnswer:
                            service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
 
     def target(self, heard_lang: str) -> str:
-        current = self.current_lang()
-        if not self.auto_switch:
-            return current
-        if heard_lang == "en" and "en" in self.offered:
+        """English when the visitor speaks English ([language] auto_switch), else the language on screen."""
+        if self.auto_switch and heard_lang == "en" and "en" in self.offered:
             return "en"
-        if heard_lang == "ja" and current == "en":
-            return "ja" if "ja" in self.offered else current
-        return current
+        return self.current_lang()
 
 
 # -- audio adapters used when a device is missing ---------------------------------------------------

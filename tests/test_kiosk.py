@@ -45,6 +45,16 @@ def test_headless_screenshot_shows_answer_avatar_and_a_readable_qr(tmp_path):
     print(f"\nUI thread per avatar frame (headless --ask): {report['ui_frame_ms']}")
 
 
+def test_headless_check_in_english_at_a_given_size(tmp_path):
+    png = tmp_path / "en.png"
+    result = run_cli("kiosk", "--ask", "住民票がほしい", "--lang", "en", "--size", "1280x800", "--screenshot", str(png),
+                     "--json", env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout[result.stdout.index("{"):])
+    assert report["lang"] == "en" and report["size"] == [1280, 800] and Image.open(png).size == (1280, 800)
+    assert report["service_ids"][0] == "residence-certificate"
+
+
 def test_headless_check_needs_a_question(tmp_path):
     result = run_cli("kiosk", "--screenshot", str(tmp_path / "x.png"), env={"QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 2 and "--ask" in result.stderr and "Traceback" not in result.stderr

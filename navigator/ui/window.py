@@ -387,12 +387,8 @@ class KioskWindow(QWidget):
         self.keyboard.hide()
         self._stop_speaking()
         self.subtitles.show_visitor(text)
-        if self.config.language.auto_switch:
-            heard = detect_language(text, self.lang if self.lang != "en" else "ja")
-            if heard == "en" and self.lang != "en":
-                self.set_language("en")
-            elif heard != "en" and self.lang == "en":
-                self.set_language(self.default_lang if self.default_lang != "en" else "ja")
+        if self.config.language.auto_switch and self.lang != "en" and detect_language(text, "ja") == "en":
+            self.set_language("en")     # typed English: answer and show everything in English
         self.indicator.set_state("thinking", self.t("state_thinking"))
         generation, lang, started = self.generation, self.lang, time.perf_counter()
 
@@ -476,6 +472,7 @@ class KioskWindow(QWidget):
             self._quiet_start = True
             self.session.activity()
             self._quiet_start = False
+            self._drive_guide(lambda guide: guide.attend())     # look at the visitor who is talking
             self.indicator.set_state("hearing", self.t("state_hearing"))
         elif isinstance(event, ev.SpeechEnded):
             self._speech_ended_at = time.perf_counter()
