@@ -65,7 +65,7 @@ def voice(args) -> int:
     catalog = load_catalog(config.catalog_dir)
     engines = build_engines(config, catalog)
     engines.stt.warm_up()
-    answer = CatalogAnswer(Answerer(catalog, config.language.default))
+    answer = CatalogAnswer.from_config(config, Answerer(catalog, config.language.default))
     if args.wavs:
         files = sorted(Path(args.wavs).glob("*.wav"))
         if not files:

@@ -80,7 +80,7 @@ def event_json(event, t: float) -> dict:
 def _setup(args):
     config = load_config(args.config)
     catalog = load_catalog(config.catalog_dir)
-    answer = CatalogAnswer(Answerer(catalog, config.language.default))
+    answer = CatalogAnswer.from_config(config, Answerer(catalog, config.language.default))
     engines = build_engines(config, catalog)
     languages = languages_for_stt(config)
     return config, engines, answer, languages, pipeline_config(config)
