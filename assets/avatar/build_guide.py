@@ -21,7 +21,7 @@ from navigator.avatar.generate import write_guide  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--variant", choices=["guide", "vrm0", "vrm1", "rotated"], default="guide")
+    parser.add_argument("--variant", choices=["guide", "vrm0", "vrm1", "rotated", "vroid"], default="guide")
     parser.add_argument("--out", type=Path, default=HERE / "guide.glb")
     parser.add_argument("--preview", action="store_true")
     args = parser.parse_args()

@@ -460,8 +460,11 @@ ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER = 34962, 34963
 FLIP = np.array([-1.0, 1.0, -1.0], np.float32)  # turn 180 degrees about Y (VRM 0.x models face -Z)
 
 
-def _primitive(w: _Writer, part: Part, targets: list[np.ndarray] | None = None, flip: bool = False) -> dict:
+def _primitive(w: _Writer, part: Part, targets: list[np.ndarray] | None = None, flip: bool = False,
+               joint_map: dict[int, int] | None = None) -> dict:
     pos, nrm, col, jnt, idx = part.arrays()
+    if joint_map:  # indices into another skin's joint list
+        jnt = np.array([joint_map[j] for j in jnt], np.uint8)
     if flip:
         pos, nrm, targets = pos * FLIP, nrm * FLIP, [d * FLIP for d in targets or []]
     n = len(pos)
@@ -505,7 +508,8 @@ def _quaternion(m: np.ndarray) -> list[float]:
 
 def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
     """The glTF JSON and binary chunk. variant: "guide" (built-in names), "vrm0" or "vrm1" (VRoid-style),
-    "rotated" (Mixamo bone names with rest rotations that are not identity, VRChat-style morph names)."""
+    "rotated" (Mixamo bone names with rest rotations that are not identity, VRChat-style morph names),
+    "vroid" (vrm0 with one skin per mesh, as UniVRM writes them)."""
     w = _Writer()
     body, hair = Part(), Part()
     build_body(body, hair)
@@ -517,10 +521,13 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
         morphed = Part()
         build_face(morphed, TARGETS[name])
         deltas.append(morphed.arrays()[0] - rest_pos)
+    multiskin = variant == "vroid"  # VRM 0.x like UniVRM writes it: one skin per mesh
+    if multiskin:
+        variant = "vrm0"
     flip = variant == "vrm0"
     body_prim = _primitive(w, body, flip=flip)
     hair_prim = {**_primitive(w, hair, flip=flip), "material": 1}  # seen from inside at the cut edges
-    face_prim = _primitive(w, face, deltas, flip=flip)
+    face_prim = _primitive(w, face, deltas, flip=flip, joint_map={BONE_INDEX["head"]: 0} if multiskin else None)
 
     vrm = variant in ("vrm0", "vrm1")
     if vrm:
@@ -567,7 +574,7 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
         "scenes": [{"name": "Guide", "nodes": [0]}],
         "nodes": nodes,
         "meshes": [{"name": "Body", "primitives": [body_prim, hair_prim]}, face_mesh],
-        "skins": [skin],
+        "skins": [skin],  # "vroid": a second skin for the face, below
         "materials": [{"name": "VertexColour", "pbrMetallicRoughness": {
             "baseColorFactor": [1, 1, 1, 1], "metallicFactor": 0.0, "roughnessFactor": 1.0}},
                       {"name": "VertexColourTwoSided", "doubleSided": True, "pbrMetallicRoughness": {
@@ -576,6 +583,12 @@ def build_gltf(variant: str = "guide") -> tuple[dict, bytes]:
         "bufferViews": w.views,
         "buffers": [{"byteLength": len(w.blob)}],
     }
+    if multiskin:
+        gltf["skins"].append({"joints": [first_bone + BONE_INDEX["head"]],
+                              "inverseBindMatrices": w.add(ibm[BONE_INDEX["head"]:BONE_INDEX["head"] + 1], FLOAT,
+                                                           "MAT4")})
+        nodes[2]["skin"] = 1
+        gltf["buffers"][0]["byteLength"] = len(w.blob)
     humanoid = [(b, first_bone + BONE_INDEX[b]) for b, _, _ in BONES]
     if variant == "vrm0":
         gltf["extensionsUsed"] = ["VRM"]

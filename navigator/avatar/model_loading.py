@@ -8,12 +8,16 @@ from the edited data. Control maps come from the VRM tables when present, else f
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import io
 import json
 import struct
+import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from navigator.avatar import rig
 from navigator.errors import UserError
@@ -190,6 +194,10 @@ def _convert(path: Path):
     from panda3d.core import NodePath
 
     gltf = read_gltf(path)
+    try:
+        merge_skins(gltf, path)
+    except (KeyError, IndexError, ValueError, TypeError, OSError) as exc:
+        raise AvatarModelError(f"{path}: its skins could not be combined ({type(exc).__name__}: {exc})") from None
     mapping = map_controls(gltf)
     try:
         # no sRGB textures: tinydisplay refuses them and the fixed-function pipeline would not decode them
@@ -217,3 +225,83 @@ def configured_model(path: Path) -> Path | None:
     if path.resolve() == BUILTIN_MODEL.resolve():
         return None
     return path  # a missing or broken file is reported by the stage, which then shows the built-in guide
+
+
+# ── several skins → one ───────────────────────────────────────────────────────
+# UniVRM (VRoid Studio) writes one skin per mesh, all under the same root; panda3d-gltf keeps one
+# skin per root and fails on the others (KeyError). Merging them into one skin over the union of
+# their joints (remapping JOINTS_n of the affected meshes) gives one Character that moves as a whole.
+_DTYPES = {5120: np.int8, 5121: np.uint8, 5122: np.int16, 5123: np.uint16, 5125: np.uint32, 5126: np.float32}
+_WIDTH = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT4": 16}
+
+
+def merge_skins(gltf: dict, path: Path) -> None:
+    skins = gltf.get("skins") or []
+    if len(skins) < 2:
+        return
+    union: list[int] = []
+    for skin in skins:
+        union += [j for j in skin["joints"] if j not in union]
+    inverse_bind: dict[int, np.ndarray] = {}
+    for skin in skins:
+        if "inverseBindMatrices" in skin:
+            matrices = _read_accessor(gltf, skin["inverseBindMatrices"], path)
+        else:
+            matrices = np.tile(np.eye(4, dtype=np.float32).ravel(), (len(skin["joints"]), 1))
+        for joint, matrix in zip(skin["joints"], matrices):
+            inverse_bind.setdefault(joint, matrix)
+    index = {joint: i for i, joint in enumerate(union)}
+    remapped: dict[int, int] = {}  # mesh -> skin its joints were remapped from
+    for node in gltf.get("nodes", []):
+        if "skin" not in node or "mesh" not in node:
+            continue
+        skin_id, mesh_id = node["skin"], node["mesh"]
+        table = np.array([index[j] for j in skins[skin_id]["joints"]], np.uint16)
+        if mesh_id in remapped:
+            if remapped[mesh_id] != skin_id:
+                raise ValueError(f"mesh {mesh_id} is skinned with two different skins")
+        elif not np.array_equal(table, np.arange(len(table))):
+            for prim in gltf["meshes"][mesh_id].get("primitives", []):
+                for name in [a for a in prim.get("attributes", {}) if a.startswith("JOINTS_")]:
+                    joints = _read_accessor(gltf, prim["attributes"][name], path).astype(np.int64)
+                    prim["attributes"][name] = _add_accessor(gltf, table[joints].astype(np.uint16), 5123, "VEC4")
+        remapped[mesh_id] = skin_id
+        node["skin"] = 0
+    matrices = np.stack([inverse_bind[j] for j in union]).astype(np.float32)
+    merged = {"joints": union, "inverseBindMatrices": _add_accessor(gltf, matrices, 5126, "MAT4")}
+    if "skeleton" in skins[0]:
+        merged["skeleton"] = skins[0]["skeleton"]
+    gltf["skins"] = [merged]
+
+
+def _buffer_bytes(gltf: dict, buffer_id: int, path: Path) -> bytes:
+    buffer = gltf["buffers"][buffer_id]
+    if "_glb_bin" in buffer:
+        return buffer["_glb_bin"]
+    uri = buffer.get("uri", "")
+    if uri.startswith("data:"):
+        return base64.b64decode(uri.split(",", 1)[1])
+    return (path.parent / urllib.parse.unquote(uri)).read_bytes()
+
+
+def _read_accessor(gltf: dict, accessor_id: int, path: Path) -> np.ndarray:
+    accessor = gltf["accessors"][accessor_id]
+    view = gltf["bufferViews"][accessor["bufferView"]]
+    dtype = np.dtype(_DTYPES[accessor["componentType"]])
+    width = _WIDTH[accessor["type"]]
+    stride = view.get("byteStride") or dtype.itemsize * width
+    start = view.get("byteOffset", 0) + accessor.get("byteOffset", 0)
+    data = _buffer_bytes(gltf, view["buffer"], path)
+    return np.ndarray((accessor["count"], width), dtype, buffer=data, offset=start,
+                      strides=(stride, dtype.itemsize)).copy()
+
+
+def _add_accessor(gltf: dict, array: np.ndarray, component: int, kind: str) -> int:
+    """Append an accessor whose data lives in a new base64 buffer (panda3d-gltf reads those)."""
+    data = np.ascontiguousarray(array).tobytes()
+    gltf["buffers"].append({"byteLength": len(data),
+                            "uri": "data:application/octet-stream;base64," + base64.b64encode(data).decode()})
+    gltf["bufferViews"].append({"buffer": len(gltf["buffers"]) - 1, "byteOffset": 0, "byteLength": len(data)})
+    gltf["accessors"].append({"bufferView": len(gltf["bufferViews"]) - 1, "componentType": component,
+                              "count": int(len(array)), "type": kind})
+    return len(gltf["accessors"]) - 1
