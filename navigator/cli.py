@@ -82,6 +82,8 @@ def _add_product_commands(commands) -> None:
     snapshot.add_argument("--expression", metavar="NAME", help="neutral, happy, sad, surprised")
     snapshot.add_argument("--gesture", metavar="NAME", help="wave, point, bow, nod (pose at its peak)")
     snapshot.add_argument("--model", type=Path, metavar="PATH", help="a .glb/.gltf/.vrm avatar (default: the config's)")
+    snapshot.add_argument("--renderer", choices=["auto", "tinydisplay", "egl"], default=None,
+                          help="default: [display] renderer of the config")
     snapshot.set_defaults(handler="navigator.commands.avatar:snapshot")
     avatar_bench = avatar_what.add_parser("bench", help="render frames with lip-sync and blinking, print fps")
     avatar_bench.add_argument("--frames", type=int, default=300)

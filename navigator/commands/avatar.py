@@ -73,7 +73,8 @@ def snapshot(args) -> int:
     if out.parent and not out.parent.exists():
         raise UserError(f"--out {out}: folder {out.parent} does not exist")
     Image.fromarray(frame).save(out)
-    print(f"wrote {out} ({size[0]}x{size[1]}, {stage.renderer})")
+    note = f"; {stage.renderer_note}" if stage.renderer_note else ""
+    print(f"wrote {out} ({size[0]}x{size[1]}, {stage.renderer}{note})")
     return 0
 
 
