@@ -40,7 +40,7 @@ def showbase():
             # Panda3D reuses "nearly equal" cached transforms, so a pose could differ by a pixel
             # depending on what was drawn before; without the caches render(t) is exactly repeatable.
             "transform-cache 0", "uniquify-transforms 0",
-            "notify-level-gobj error", "notify-level-device fatal", "default-directnotify-level warning"]))
+            "notify-level-gobj error", "notify-level-device fatal", "notify-level-egldisplay error", "default-directnotify-level warning"]))
         from direct.showbase.ShowBase import ShowBase
         _base = ShowBase(windowType="none")
     return _base
