@@ -585,3 +585,19 @@ def test_vroid_style_model_with_one_skin_per_mesh_loads_and_moves_as_one(tmp_pat
             frames.append(shots)
     for single, merged in zip(*frames):
         assert changed(single, merged).sum() < 50
+
+
+def test_egl_renderer_matches_the_software_colours_or_falls_back_with_a_note():
+    samples = {}
+    for renderer in ("tinydisplay", "egl"):
+        with AvatarStage(size=(320, 180), renderer=renderer, background="studio") as stage:
+            stage.add_avatar(None)
+            frame = stage.render(T).astype(int)
+            points = [stage.project(head_point(0.0, -0.03)), stage.project(head_point(0.0, 0.15))]  # skin, hair
+            samples[renderer] = (stage.renderer, stage.renderer_note, [frame[int(y), int(x)] for x, y in points])
+    used, note, colours = samples["egl"]
+    if used == "egl":
+        for soft, gl in zip(samples["tinydisplay"][2], colours):
+            assert np.abs(soft - gl).max() < 25  # same guide, same colours
+    else:
+        assert used == "tinydisplay" and "EGL" in note or "egl" in note
