@@ -45,6 +45,10 @@ def open_window(kiosk, options: WindowOptions) -> KioskWindow:
     if options.lang:
         window.default_lang = options.lang
         window.set_language(options.lang)
+    screen = QApplication.primaryScreen().size()
+    target = options.size or ((screen.width(), screen.height()) if window.config.kiosk.fullscreen else
+                              ((1080, 1920) if window.portrait else (1920, 1080)))
+    window.apply_theme(min(target))     # type sized for the screen before the layout decides the window's size
     if options.size:
         window.locked = False
         window.resize(*options.size)

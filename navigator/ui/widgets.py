@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QSizePolicy, QVBoxLayout,
+                               QWidget)
 
 
 def label(text: str = "", name: str = "body", wrap: bool = True) -> QLabel:
@@ -83,36 +84,71 @@ class ListeningIndicator(QFrame):
 
 
 class Subtitles(QFrame):
-    """What the guide says (bold) and what the visitor said (muted), each with a word label."""
+    """What the guide says (bold) and what the visitor said (muted, one line), each with a word label.
+
+    The panel keeps its height (the avatar view keeps its shape): a long sentence is set smaller,
+    down to 70 % of the body size, rather than cut.
+    """
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("panel")
         self.guide = label("", "subtitleGuide")
-        self.visitor = label("", "subtitleVisitor")
+        self.visitor = label("", "subtitleVisitor", wrap=False)
+        self.guide.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 12, 20, 12)
         layout.addWidget(self.visitor)
-        layout.addWidget(self.guide)
+        layout.addWidget(self.guide, 1)
         self._guide_prefix = self._visitor_prefix = ""
         self.guide_text = self.visitor_text = ""
+        self._px = 28
 
     def set_prefixes(self, guide: str, visitor: str) -> None:
         self._guide_prefix, self._visitor_prefix = guide, visitor
         self.show_guide(self.guide_text)
         self.show_visitor(self.visitor_text)
 
+    def set_base_px(self, px: int) -> None:
+        self._px = px
+        self._fit()
+
     def show_guide(self, text: str) -> None:
         self.guide_text = text
         self.guide.setText(f"{self._guide_prefix} {text}" if text else "")
+        self._fit()
 
     def show_visitor(self, text: str) -> None:
         self.visitor_text = text
-        self.visitor.setText(f"{self._visitor_prefix} {text}" if text else "")
+        self._fit()
 
     def clear(self) -> None:
         self.show_guide("")
         self.show_visitor("")
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        from PySide6.QtCore import QRect
+        from PySide6.QtGui import QFont, QFontMetrics
+
+        margins = self.layout().contentsMargins()
+        width = max(50, self.width() - margins.left() - margins.right())
+        visitor = f"{self._visitor_prefix} {self.visitor_text}" if self.visitor_text else ""
+        self.visitor.setText(QFontMetrics(self.visitor.font()).elidedText(visitor, Qt.TextElideMode.ElideRight, width))
+        room = self.height() - margins.top() - margins.bottom() - self.visitor.sizeHint().height() - 8
+        text = self.guide.text()
+        chosen = self._px
+        for scale in (1.0, 0.9, 0.8, 0.7):
+            chosen = round(self._px * scale)
+            font = QFont(self.guide.font())
+            font.setPixelSize(chosen)
+            height = QFontMetrics(font).boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWordWrap, text).height()
+            if height <= room:
+                break
+        self.guide.setStyleSheet(f"font-size: {chosen}px;")
 
 
 class TapCorner(QWidget):
@@ -153,6 +189,7 @@ class WrapButton(QPushButton):
         layout.setContentsMargins(12, 6, 12, 6)
         layout.addWidget(self._label)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)   # may shrink and wrap
 
     def text(self) -> str:
         return self._label.text()
@@ -164,8 +201,13 @@ class WrapButton(QPushButton):
         return self._label.sizeHint().grownBy(self.layout().contentsMargins())
 
     def minimumSizeHint(self):
-        hint = self._label.minimumSizeHint().grownBy(self.layout().contentsMargins())
-        return hint.expandedTo(super().minimumSizeHint())
+        """Narrow enough to let the layout share the screen: the longest word (at least 4 characters)."""
+        metrics = self._label.fontMetrics()
+        em = metrics.horizontalAdvance("あ")
+        longest = max((metrics.horizontalAdvance(word) for word in self.text().split()), default=0)
+        margins = self.layout().contentsMargins()
+        width = min(self.sizeHint().width(), max(min(longest, 6 * em), 4 * em) + margins.left() + margins.right())
+        return QSize(width, super().minimumSizeHint().height())
 
 
 def button(text: str, name: str = "", on_click=None) -> QPushButton:

@@ -328,14 +328,20 @@ class KioskWindow(QWidget):
         self.contrast_button.setChecked(self.high_contrast)
         self.apply_theme()
 
-    def apply_theme(self) -> None:
-        short = min(self.width(), self.height()) if self.isVisible() and self.height() > 200 else 1080
+    def apply_theme(self, short_side: int | None = None) -> None:
+        """Restyle for the screen: `short_side` before the window is shown, else its current size."""
+        if short_side:
+            self._short_side = short_side
+        if self.isVisible() and self.height() > 200:
+            self._short_side = min(self.width(), self.height())
+        short = getattr(self, "_short_side", 1080)
         px = theme.base_px(short, theme.SCALES[self.scale_index])
         self.setFont(theme.app_font(px))
         self.setStyleSheet(theme.stylesheet(theme.HIGH_CONTRAST if self.high_contrast else theme.CALM, px,
                                             theme.base_px(short, 1.0)))
         self.card.qr_px = max(260, round(px * 13))
         self.subtitles.setFixedHeight(round(px * 1.5 * 5) + 30)   # fixed: the avatar view keeps its shape
+        self.subtitles.set_base_px(px)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
