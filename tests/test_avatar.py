@@ -601,3 +601,14 @@ def test_egl_renderer_matches_the_software_colours_or_falls_back_with_a_note():
             assert np.abs(soft - gl).max() < 25  # same guide, same colours
     else:
         assert used == "tinydisplay" and note and "egl" in note.lower()
+
+
+def test_idle_glances_happen_but_not_while_speaking():
+    with AvatarStage(size=(64, 36)) as stage:
+        guide = stage.add_avatar(None)
+        times = [t / 10 for t in range(0, 400)]
+        idle = [guide._glances.offset(t, guide._may_glance) for t in times]
+        assert max(abs(h) for h, _ in idle) > 3  # the guide does look aside now and then
+        guide.play_mouth_cues([MouthCue(i * 0.2, i * 0.2 + 0.15, "a") for i in range(200)], start_at=0.0)
+        talking = [guide._glances.offset(t, guide._may_glance) for t in times]
+        assert max(abs(h) for h, _ in talking[:390]) == 0  # eye contact while talking (0-40 s)

@@ -46,6 +46,30 @@ class BlinkSchedule:
         return 1.0 - smoothstep(dt / BLINK_OPEN_S) if dt < BLINK_OPEN_S else 0.0
 
 
+class GlanceSchedule:
+    """Now and then (every 4-9 s) the eyes-and-head drift briefly aside: (heading, pitch) degrees at t."""
+
+    def __init__(self, seed: int = 11, hold_s: float = 1.4):
+        self._rng = random.Random(seed)
+        self._hold = hold_s
+        self.glances: list[tuple[float, float, float]] = [(3.0, 6.0, 2.0)]  # (start, heading, pitch)
+
+    def offset(self, t: float, allowed=lambda start: True) -> tuple[float, float]:
+        """The glance offset at t; a glance plays only if `allowed(its start time)` (e.g. not talking)."""
+        while self.glances[-1][0] < t + 10.0:
+            start = self.glances[-1][0] + self._rng.uniform(4.0, 9.0)
+            self.glances.append((start, self._rng.uniform(-9.0, 9.0), self._rng.uniform(-2.0, 4.0)))
+        i = bisect.bisect_right([g[0] for g in self.glances], t) - 1
+        if i < 0:
+            return 0.0, 0.0
+        start, h, p = self.glances[i]
+        if not allowed(start):
+            return 0.0, 0.0
+        dt = t - start
+        k = smoothstep(dt / 0.25) * (1.0 - smoothstep((dt - self._hold) / 0.35))
+        return h * k, p * k
+
+
 @dataclass(frozen=True)
 class TimedCue:
     start: float  # stage seconds

@@ -14,7 +14,7 @@ from direct.interval.IntervalGlobal import LerpFunc, Sequence, Wait
 from panda3d.core import LMatrix4, LQuaternion, NodePath, PandaNode, Vec3
 
 from navigator.avatar import rig
-from navigator.avatar.animation import BlinkSchedule, Blend, LipSync, idle_pose, smoothstep
+from navigator.avatar.animation import BlinkSchedule, Blend, GlanceSchedule, LipSync, idle_pose, smoothstep
 from navigator.errors import UserError
 
 if TYPE_CHECKING:
@@ -37,6 +37,9 @@ class Avatar:
         self.builtin = builtin
         self._mirror = -1.0 if abs(mapping.heading % 360 - 180) < 1 else 1.0
         self._blinks = BlinkSchedule(seed=seed)
+        self._glances = GlanceSchedule(seed=seed + 100)
+        self._speech: list[tuple[float, float]] = []  # stage-time spans of utterances...
+        self._moving: list[tuple[float, float]] = []  # ...and of gestures (no idle glances in them)
         self._phase = (zlib.crc32(name.encode("utf-8")) % 100) / 37.0  # idle out of step with others, every run alike
         self._lips = LipSync()
         self._expression = Blend()
@@ -101,10 +104,16 @@ class Avatar:
     # ── the public API ─────────────────────────────────────────────────────────
     def play_mouth_cues(self, cues, start_at: float | None = None) -> None:
         """Play voice.lipsync_types.MouthCue items, their times relative to `start_at` (stage seconds)."""
-        self._lips.play(cues, self.stage.time if start_at is None else start_at)
+        start = self.stage.time if start_at is None else start_at
+        cues = list(cues)
+        self._lips.play(cues, start)
+        if cues:
+            self._speech.append((start + min(c.start_s for c in cues), start + max(c.end_s for c in cues)))
 
     def stop_speaking(self) -> None:
         self._lips.stop()
+        if self._speech and self._speech[-1][1] > self.stage.time:  # the rest of it is not spoken
+            self._speech[-1] = (self._speech[-1][0], self.stage.time)
 
     def is_speaking(self) -> bool:
         return self._lips.speaking(self.stage.time)
@@ -144,6 +153,7 @@ class Avatar:
         interval = self._make_gesture(name)
         self._gesture_pose.clear()
         self._gesture = (interval, self.stage.time)
+        self._moving.append((self.stage.time, self.stage.time + interval.getDuration()))
         return interval.getDuration()
 
     def head_position(self) -> Vec3:
@@ -200,6 +210,8 @@ class Avatar:
         for bone, hpr in idle_pose(t, phase=self._phase).items():
             add(bone, hpr)
         h, p = self._look_now(t)
+        dh, dp = self._glances.offset(t, self._may_glance)  # now and then a short look aside
+        h, p = h + dh, p + dp
         look = {"h": h, "p": p}
         add("neck", (look["h"] * 0.4, -look["p"] * 0.4, 0.0))   # look pitch: + is up; bone pitch: + is down
         add("head", (look["h"] * 0.6, -look["p"] * 0.6, 0.0))
@@ -223,6 +235,11 @@ class Avatar:
             node.setPosQuat(pos, rest * local)
 
     # ── look-at and gestures ───────────────────────────────────────────────────
+    def _may_glance(self, start: float) -> bool:
+        """Glances that would start while talking or during a gesture are skipped (eye contact). The
+        decision depends on recorded spans only, so a glance never pops in or out half-way."""
+        return not any(begin <= start <= end for begin, end in self._speech + self._moving)
+
     def _look_now(self, t: float) -> tuple[float, float]:
         goal = (0.0, 0.0) if self._look_target is None else self._look_angles(self._look_target)
         k = 1.0 if self._look_s <= 0 else smoothstep((t - self._look_t0) / self._look_s)
