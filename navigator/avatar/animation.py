@@ -53,13 +53,15 @@ class GlanceSchedule:
         self._rng = random.Random(seed)
         self._hold = hold_s
         self.glances: list[tuple[float, float, float]] = [(3.0, 6.0, 2.0)]  # (start, heading, pitch)
+        self._starts: list[float] = [3.0]
 
     def offset(self, t: float, allowed=lambda start: True) -> tuple[float, float]:
         """The glance offset at t; a glance plays only if `allowed(its start time)` (e.g. not talking)."""
         while self.glances[-1][0] < t + 10.0:
             start = self.glances[-1][0] + self._rng.uniform(4.0, 9.0)
             self.glances.append((start, self._rng.uniform(-9.0, 9.0), self._rng.uniform(-2.0, 4.0)))
-        i = bisect.bisect_right([g[0] for g in self.glances], t) - 1
+            self._starts.append(start)
+        i = bisect.bisect_right(self._starts, t) - 1
         if i < 0:
             return 0.0, 0.0
         start, h, p = self.glances[i]

@@ -108,7 +108,7 @@ class Avatar:
         cues = list(cues)
         self._lips.play(cues, start)
         if cues:
-            self._speech.append((start + min(c.start_s for c in cues), start + max(c.end_s for c in cues)))
+            self._remember(self._speech, start + min(c.start_s for c in cues), start + max(c.end_s for c in cues))
 
     def stop_speaking(self) -> None:
         self._lips.stop()
@@ -153,7 +153,7 @@ class Avatar:
         interval = self._make_gesture(name)
         self._gesture_pose.clear()
         self._gesture = (interval, self.stage.time)
-        self._moving.append((self.stage.time, self.stage.time + interval.getDuration()))
+        self._remember(self._moving, self.stage.time, self.stage.time + interval.getDuration())
         return interval.getDuration()
 
     def head_position(self) -> Vec3:
@@ -239,6 +239,12 @@ class Avatar:
         """Glances that would start while talking or during a gesture are skipped (eye contact). The
         decision depends on recorded spans only, so a glance never pops in or out half-way."""
         return not any(begin <= start <= end for begin, end in self._speech + self._moving)
+
+    def _remember(self, spans: list, begin: float, end: float) -> None:
+        """Record a span; spans over 10 minutes old are dropped (a kiosk runs for days)."""
+        spans.append((begin, end))
+        while spans and spans[0][1] < begin - 600.0:
+            spans.pop(0)
 
     def _look_now(self, t: float) -> tuple[float, float]:
         goal = (0.0, 0.0) if self._look_target is None else self._look_angles(self._look_target)
