@@ -55,11 +55,21 @@ def test_player_frames_are_deterministic_and_carry_subtitles(tmp_path):
         plain.prepare()
         line = player.timeline.of_type(LineCue)[0]
         t = (line.start + line.end) / 2
-        first = player.frame(t)
+        steps = [i / 10 for i in range(int(t * 10) + 1)] + [t]
+        for step in steps:                                        # played through at a fixed step...
+            first = player.frame(step)
+            without = plain.frame(step)
         assert first.shape == (180, 320, 3) and first.dtype == np.uint8
+        with ScenePlayer(loaded, size=(320, 180), tts=tts) as again:
+            again.prepare()
+            for step in steps:
+                repeated = again.frame(step)
+        assert np.array_equal(repeated, first)                    # ...the same video every time
         player.frame(t + 3.0)
-        assert np.array_equal(player.frame(t), first)             # seeking back gives the same picture
-        without = plain.frame(t)
+        seeked = player.frame(t)
+        # seeking back restarts the running gesture at its cue's time; only the avatar's idle glances,
+        # decided from what it has already been told, may differ a little
+        assert np.mean(np.any(seeked != first, axis=2)) < 0.015
         changed = np.argwhere(np.any(first != without, axis=2))
         assert len(changed) > 200                                 # the subtitle is drawn...
         assert changed[:, 0].min() > 180 * 0.7                    # ...in the bottom part only
