@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -22,7 +21,7 @@ from voice.pipeline import VoicePipeline
 
 NASTY_TEXT = {
     "long": "住民票がほしい" * 15_000,
-    "binary": os.urandom(4000).decode("latin-1"),
+    "binary": np.random.default_rng(7).bytes(4000).decode("latin-1").replace("\r", " ").replace("\n", " "),
     "nul-and-control": "住民票\x00\x01\x1b[31mがほしい\x1b[0m",
     "emoji": "🏠➡️🏢 住民票😀😀 ほしい🙏",
     "emoji-only": "😀😀😀👍🏽",
@@ -33,7 +32,7 @@ NASTY_TEXT = {
 
 
 def test_every_kind_of_bad_text_gets_an_answer_line():
-    lines = "\n".join(text.replace("\n", " ") for text in NASTY_TEXT.values()).encode("utf-8", "surrogatepass")
+    lines = "\n".join(NASTY_TEXT.values()).encode("utf-8", "surrogatepass")
     lines += b"\n\xff\xfe\xfa invalid utf-8 \xc3\x28\n"   # bytes that are not UTF-8 at all
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "navigator", "ask", "--jsonl"], input=lines, capture_output=True,
@@ -50,7 +49,8 @@ def test_every_kind_of_bad_text_gets_an_answer_line():
     assert all(a["answer"] for a in answers)   # always something kind to show
 
 
-@pytest.mark.parametrize("text", ["😀😀😀👍🏽", os.urandom(300).decode("latin-1"), "。。。！？", "住民票" * 200])
+@pytest.mark.parametrize("text", ["😀😀😀👍🏽", np.random.default_rng(3).bytes(300).decode("latin-1"), "。。。！？", "住民票" * 200],
+                         ids=["emoji", "binary", "punctuation", "long"])
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_speech_engines_survive_bad_text(text, lang):
     from navigator.config import load_config
