@@ -612,3 +612,20 @@ def test_idle_glances_happen_but_not_while_speaking():
         guide.play_mouth_cues([MouthCue(i * 0.2, i * 0.2 + 0.15, "a") for i in range(200)], start_at=0.0)
         talking = [guide._glances.offset(t, guide._may_glance) for t in times]
         assert max(abs(h) for h, _ in talking[:390]) == 0  # eye contact while talking (0-40 s)
+
+
+def test_shipped_guide_is_what_the_generator_builds_and_small():
+    """assets/avatar/guide.glb is rebuilt by its script (deterministic) and stays well under 2 MB."""
+    from navigator.avatar.generate import build_gltf, glb_bytes
+    from navigator.avatar.model_loading import BUILTIN_MODEL, read_gltf
+
+    shipped = BUILTIN_MODEL.read_bytes()
+    assert glb_bytes(*build_gltf("guide")) == shipped, "run: python assets/avatar/build_guide.py --preview"
+    assert len(shipped) < 1.5 * 2**20
+    gltf = read_gltf(BUILTIN_MODEL)
+    assert gltf["meshes"][1]["extras"]["targetNames"] == [
+        "aa", "ih", "ou", "ee", "oh", "blink", "blinkLeft", "blinkRight", "happy", "sad", "surprised"]
+    assert [n["name"] for n in gltf["nodes"][3:]] == [
+        "hips", "spine", "neck", "head", "leftUpperArm", "leftLowerArm", "leftHand",
+        "rightUpperArm", "rightLowerArm", "rightHand"]
+    assert (BUILTIN_MODEL.parent / "LICENSE").read_text().count("CC0") >= 1
