@@ -92,6 +92,10 @@ def cjk_font() -> str | None:
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
+def _short(text: str, limit: int = 18) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def save_chart(summary: Summary, path: Path) -> Path:
     """Two panels: the most asked services, and unanswered questions per day."""
     import matplotlib
@@ -102,16 +106,23 @@ def save_chart(summary: Summary, path: Path) -> Path:
     font = cjk_font()
     params = {"font.family": [font, "DejaVu Sans"]} if font else {}
     with plt.rc_context(params):
-        fig, (top, missed) = plt.subplots(1, 2, figsize=(12, 5.5), gridspec_kw={"width_ratios": [3, 2]})
+        fig, (top, missed) = plt.subplots(1, 2, figsize=(13, 5.5), gridspec_kw={"width_ratios": [1, 1]})
         services = list(reversed(summary.top_services[:10]))
         top.barh([name for _, name, _ in services] or ["（なし）"], [n for *_, n in services] or [0], color="#2b7bb9")
         top.set_title("よく聞かれた手続き / most asked services")
         top.set_xlabel("件数 / count")
-        days = list(summary.unanswered_by_day)
-        missed.bar([d[5:] for d in days] or ["—"], [summary.unanswered_by_day[d] for d in days] or [0], color="#d9822b")
-        missed.set_title("答えられなかった質問 / not answered")
-        missed.set_ylabel("件数 / count")
-        missed.tick_params(axis="x", rotation=60)
+        if summary.unanswered_questions:   # kept only with [privacy] store_transcripts = true
+            questions = list(reversed(summary.unanswered_questions[:10]))
+            missed.barh([_short(text) for text, _ in questions], [n for _, n in questions], color="#d9822b")
+            missed.set_title("答えられなかった質問 / not answered")
+            missed.set_xlabel("件数 / count")
+        else:
+            days = list(summary.unanswered_by_day)
+            missed.bar([d[5:] for d in days] or ["—"], [summary.unanswered_by_day[d] for d in days] or [0],
+                       color="#d9822b")
+            missed.set_title("答えられなかった質問（日別）/ not answered per day")
+            missed.set_ylabel("件数 / count")
+            missed.tick_params(axis="x", rotation=60)
         fig.suptitle(f"町田市役所 AIナビ 利用状況 {summary.since}〜（{summary.total}件、回答 {summary.answered}件）")
         fig.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
