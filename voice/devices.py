@@ -200,12 +200,15 @@ class SpeakerSink:
         self._stop.clear()
         if self._broken_since is not None and not self._recover():
             return self._play_silently(audio)
+        stream = self._stream
+        if stream is None:  # closed (the kiosk is shutting down)
+            return False
         samples = np.clip(audio.resampled(self.rate).samples * self._volume, -1, 1).astype(np.float32)
         try:
             for start in range(0, len(samples), self._block):
                 if self._stop.is_set():
                     return False
-                self._stream.write(samples[start : start + self._block].reshape(-1, 1))
+                stream.write(samples[start : start + self._block].reshape(-1, 1))
         except Exception as exc:
             self._drop_stream()
             self._broken_since = self._last_try = time.monotonic()
