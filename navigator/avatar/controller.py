@@ -303,7 +303,7 @@ class Avatar:
                    f"{arm}Hand": (0, 0, 0), "head": (sign * 18, 4, 0), "neck": (sign * 8, 0, 0)}
             return Sequence(lerp(0.5, rest, aim), Wait(1.2), lerp(0.6, aim, rest), name=f"{self.name}-point")
         if name == "bow":
-            bow = {"spine": (0, 24, 0), "neck": (0, 8, 0), "head": (0, 10, 0),
+            bow = {"spine": (0, 26, 0), "neck": (0, 2, 0), "head": (0, 5, 0),
                    "leftUpperArm": (0, 6, 0), "rightUpperArm": (0, 6, 0)}
             return Sequence(lerp(0.6, rest, bow), Wait(0.5), lerp(0.7, bow, rest), name=f"{self.name}-bow")
         down = {"head": (0, 13, 0), "neck": (0, 4, 0)}
