@@ -89,6 +89,7 @@ def _add_product_commands(commands) -> None:
     avatar_bench.add_argument("--frames", type=int, default=300)
     avatar_bench.add_argument("--size", default="1280x720", metavar="WxH")
     avatar_bench.add_argument("--renderer", choices=["auto", "tinydisplay", "egl"], default=None)
+    avatar_bench.add_argument("--model", type=Path, metavar="PATH", help="a .glb/.gltf/.vrm avatar (default: the config's)")
     avatar_bench.add_argument("--json", action="store_true")
     avatar_bench.set_defaults(handler="navigator.commands.avatar:bench")
 
