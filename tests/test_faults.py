@@ -237,3 +237,79 @@ def test_llm_endpoint_down_is_a_doctor_fail_with_the_fix(tmp_path):
     check = llm_endpoint(Context(config, environ={"OPENAI_API_KEY": "test"}))
     assert check.status == "FAIL" and f"127.0.0.1:{port}" in check.detail
     assert "catalog" in check.fix and time.monotonic() - started < 10
+
+
+_SERVER_RESTART = r'''
+import json, os, subprocess, sys, threading, time
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+from pulse import PulseCard
+card = PulseCard()
+os.environ.update(card.kiosk_env())          # before PortAudio starts: it lists devices once
+from voice.audio import Audio
+from voice.devices import AudioDeviceError, MicrophoneSource, ResilientSource, SpeakerSink
+result = {}
+tone = Audio((0.3 * np.sin(np.arange(8000) / 16000 * 2 * np.pi * 440)).astype(np.float32))
+try:
+    speaker = SpeakerSink("", retry_s=0.5)
+    events, frames = [], []
+    microphone = ResilientSource(lambda: MicrophoneSource(""), on_event=events.append, backoff=(0.2, 0.5, 1.0))
+    threading.Thread(target=lambda: [frames.append(time.monotonic()) for _ in microphone.frames()], daemon=True).start()
+    time.sleep(1.0)
+    result["frames_before"], result["played_before"] = len(frames), speaker.play(tone)
+    subprocess.run(["pulseaudio", "-k"], env=card.env, check=True)           # the sound server dies
+    time.sleep(0.5)
+    try:
+        speaker.play(tone)
+        result["first_play_after_crash"] = "played"
+    except AudioDeviceError as exc:
+        result["first_play_after_crash"] = str(exc)
+    started = time.monotonic()
+    result["silent_play"] = speaker.play(tone)
+    result["silent_play_s"] = round(time.monotonic() - started, 2)
+    time.sleep(3.0)
+    result["mic_events"] = [e.code.value for e in events]
+    subprocess.run(["pulseaudio", "-D", "--exit-idle-time=-1", "--disallow-exit", "-n",
+                    "--load=module-native-protocol-unix", "--load=module-always-sink"], env=card.env, check=True)
+    time.sleep(1.0)
+    for name in ("kiosk_mic", "kiosk_out"):
+        card.pactl("load-module", "module-null-sink", f"sink_name={name}", "rate=16000", "channels=1", "norewinds=1")
+    card.pactl("set-default-sink", "kiosk_out")
+    card.pactl("set-default-source", "kiosk_mic.monitor")
+    count = len(frames)
+    time.sleep(4.0)
+    result["frames_after_restart"] = len(frames) - count
+    time.sleep(0.6)
+    recording, stop = card.record()
+    time.sleep(0.3)
+    result["played_after"] = speaker.play(tone) and speaker.play(tone)
+    time.sleep(0.5)
+    stop()
+    result["heard_after_rms"] = recording.audio().rms()
+    result["mic_events_total"] = len(events)
+    microphone.close()
+    speaker.close()
+finally:
+    card.close()
+print("RESULT " + json.dumps(result))
+'''
+
+
+def test_sound_server_crash_and_restart_on_real_devices():
+    """PulseAudio itself dies under a running microphone and speaker, then comes back."""
+    import json
+    import subprocess
+    import sys
+
+    process = subprocess.run([sys.executable, "-c", _SERVER_RESTART, str(ROOT / "tests")], capture_output=True,
+                             text=True, timeout=120, cwd=ROOT)
+    line = next((l for l in process.stdout.splitlines() if l.startswith("RESULT ")), None)
+    assert line, process.stderr[-2000:]
+    result = json.loads(line[7:])
+    assert result["frames_before"] > 10 and result["played_before"] is True
+    assert "the speaker failed" in result["first_play_after_crash"]             # reported once...
+    assert result["silent_play"] is True and result["silent_play_s"] >= 0.4    # ...then subtitles keep their pace
+    assert result["mic_events"] == ["mic-unavailable"]                         # one report per outage
+    assert result["frames_after_restart"] > 50                                  # the microphone is back by itself
+    assert result["played_after"] is True and result["heard_after_rms"] > 0.05  # and the speaker is heard again
+    assert result["mic_events_total"] == 1

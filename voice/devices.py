@@ -213,7 +213,7 @@ class SpeakerSink:
             self._drop_stream()
             self._broken_since = self._last_try = time.monotonic()
             raise AudioDeviceError(f"the speaker failed ({exc}); subtitles continue and the kiosk retries "
-                                   f"every {self._retry_s:.0f} s") from None
+                                   f"every {self._retry_s:g} s") from None
         return not self._stop.is_set()
 
     def _play_silently(self, audio: Audio) -> bool:
