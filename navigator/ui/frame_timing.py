@@ -7,6 +7,7 @@ records how late it fired, which catches any long work on the UI thread, not onl
 from __future__ import annotations
 
 import statistics
+import time
 
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer
 
@@ -34,18 +35,27 @@ class Samples:
 
 
 class FrameTimer:
-    """`with timer:` around one UI-thread job; durations in ms go to `samples`."""
+    """`with timer:` around one UI-thread job: wall-clock ms go to `samples`, the thread's own CPU ms to
+    `cpu_samples` (a frame with high wall time but low CPU time waited: for the CPU or the GIL)."""
 
     def __init__(self):
         self.samples = Samples()
+        self.cpu_samples = Samples()
         self._clock = QElapsedTimer()
+        self._cpu = 0.0
 
     def __enter__(self) -> "FrameTimer":
         self._clock.start()
+        self._cpu = time.thread_time()
         return self
 
     def __exit__(self, *exc) -> None:
         self.samples.add(self._clock.nsecsElapsed() / 1e6)
+        self.cpu_samples.add((time.thread_time() - self._cpu) * 1000)
+
+    def clear(self) -> None:
+        self.samples.clear()
+        self.cpu_samples.clear()
 
 
 class LoopLagProbe(QObject):

@@ -106,7 +106,7 @@ class HeadlessCheck:
         self.turn_done = not options.wait_for_voice
         self.saved = False
         self.problem: str | None = None
-        self.voice_frames = self.voice_lag = None
+        self.voice_frames = self.voice_lag = self.voice_frames_cpu = None
         window.answer_shown.connect(self._answered)
         window.voice_signals.event.connect(self._voice_event)
         self._poll = QTimer(window)
@@ -120,10 +120,11 @@ class HeadlessCheck:
 
     def _voice_event(self, event) -> None:
         if isinstance(event, ev.SpeechStarted):
-            self.window.avatar.timing.samples.clear()   # measure the voice turn only
+            self.window.avatar.timing.clear()   # measure the voice turn only
             self.window.lag.samples.clear()
         elif isinstance(event, ev.PlaybackFinished) and self.answered_at is not None:
             self.voice_frames = self.window.avatar.timing.samples.summary()
+            self.voice_frames_cpu = self.window.avatar.timing.cpu_samples.summary()
             self.voice_lag = self.window.lag.samples.summary()
             self.turn_done = True
 
@@ -163,6 +164,7 @@ class HeadlessCheck:
             "avatar_view": [window.avatar.width(), window.avatar.height()],
             "render_size": list(window.render_size),
             "ui_frame_ms": self.voice_frames or window.avatar.timing.samples.summary(),
+            "ui_frame_cpu_ms": self.voice_frames_cpu or window.avatar.timing.cpu_samples.summary(),
             "event_loop_lag_ms": self.voice_lag or window.lag.samples.summary(),
             "measured_during": "voice turn" if self.voice_frames else "whole run",
             "seconds": round(time.monotonic() - self.started, 2),
