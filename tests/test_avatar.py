@@ -629,3 +629,19 @@ def test_shipped_guide_is_what_the_generator_builds_and_small():
         "hips", "spine", "neck", "head", "leftUpperArm", "leftLowerArm", "leftHand",
         "rightUpperArm", "rightLowerArm", "rightHand"]
     assert (BUILTIN_MODEL.parent / "LICENSE").read_text().count("CC0") >= 1
+
+
+def test_bgra_frames_match_rgb_frames(stage, guide):
+    rgb = stage.render(T)
+    bgra = stage.render_bgra(T)
+    assert bgra.shape == (SIZE[1], SIZE[0], 4) and bgra.flags["C_CONTIGUOUS"]
+    assert np.array_equal(bgra[..., 2::-1], rgb)
+
+
+def test_a_frame_does_not_depend_on_the_frame_before(stage, guide):
+    """Seeking (scene preview, video export) gives the same picture as playing through."""
+    guide.look_at("visitor", blend_s=0.5)
+    stage.render(T)
+    steady = stage.render(T)
+    stage.render(T + 7.3)  # somewhere else: another pose, another head position
+    assert np.array_equal(stage.render(T), steady)

@@ -62,9 +62,12 @@ class Avatar:
             node = NodePath(PandaNode(f"slider:{slider}"))
             if any([bundle.controlJoint(slider, node.node()) for bundle in bundles]):  # every bundle, no short cut
                 self._sliders[slider] = node
-        parent_rest = {}
+        parent_rest: dict = {}
+        self._rest_positions: dict[str, Vec3] = {}
         for bundle in bundles:
-            _rest_frames(bundle, LMatrix4.identMat(), None, parent_rest)
+            _rest_frames(bundle, LMatrix4.identMat(), parent_rest, self._rest_positions)
+        characters = self.root.findAllMatches("**/+Character")
+        self._character = characters.getPath(0) if characters.getNumPaths() else None
         for bone, joint_name in self.mapping.bones.items():
             node = NodePath(PandaNode(f"bone:{bone}"))
             rest = None
@@ -312,17 +315,15 @@ class Avatar:
 
     # ── helpers ────────────────────────────────────────────────────────────────
     def _joint_world(self, bone: str) -> Vec3 | None:
+        """Stage position of a bone's joint in the rest pose (moves with the avatar, not with its pose)."""
         if bone not in self._bones:
             return None
-        joint_name = self.mapping.bones[bone]
-        for character in self.root.findAllMatches("**/+Character"):
-            bundle = character.node().getBundle(0)
-            joint = bundle.findChild(joint_name)
-            if joint is not None and hasattr(joint, "getNetTransform"):
-                mat = LMatrix4()
-                joint.getNetTransform(mat)
-                return self.stage.scene.getRelativePoint(character, Vec3(mat.getRow3(3)))
-        return None
+        position = self._rest_positions.get(self.mapping.bones[bone])
+        if position is None or self._character is None:
+            return None
+        # The rest pose, not the animated one: look-at and framing must not depend on the last frame
+        # drawn, or render(t) would differ after a seek.
+        return self.stage.scene.getRelativePoint(self._character, position)
 
     def _height_scale(self) -> float:
         return self.root.getSz(self.stage.scene) or 1.0
@@ -332,16 +333,16 @@ def _conjugate(q: LQuaternion) -> LQuaternion:
     return LQuaternion(q.getR(), -q.getI(), -q.getJ(), -q.getK())
 
 
-def _rest_frames(group, parent_net: LMatrix4, parent_name: str | None, out: dict) -> None:
-    """joint name -> rotation of its parent's rest frame in model axes (walks the joint tree)."""
+def _rest_frames(group, parent_net: LMatrix4, out: dict, positions: dict) -> None:
+    """Walk the joint tree: joint name -> rotation of its parent's rest frame in model axes (out),
+    and -> the joint's rest position in the Character's space (positions)."""
     net = parent_net
-    name = parent_name
     if hasattr(group, "getDefaultValue") and isinstance(group.getDefaultValue(), LMatrix4):
         rotation = LQuaternion()
         rotation.setFromMatrix(parent_net.getUpper3())
         rotation.normalize()
         out[group.getName()] = rotation
         net = LMatrix4(group.getDefaultValue() * parent_net)
-        name = group.getName()
+        positions.setdefault(group.getName(), Vec3(net.getRow3(3)))
     for i in range(group.getNumChildren()):
-        _rest_frames(group.getChild(i), net, name, out)
+        _rest_frames(group.getChild(i), net, out, positions)

@@ -284,6 +284,21 @@ class AvatarStage:
     # ── rendering ──────────────────────────────────────────────────────────────
     def render(self, t: float | None = None) -> np.ndarray:
         """Advance to stage time `t` (None: by wall-clock time since the last call) and return RGB (H, W, 3)."""
+        self._draw(t)
+        return self._frame()
+
+    def render_bgra(self, t: float | None = None) -> np.ndarray:
+        """Like render() but (H, W, 4) uint8 B, G, R, X rows top-down: what Qt's QImage.Format_RGB32 reads
+        on little-endian machines, without the RGB conversion (about 3-5 ms less per frame)."""
+        self._draw(t)
+        tex = self._texture
+        data = np.frombuffer(tex.getRamImage(), np.uint8)
+        if tex.getNumComponents() != 4:
+            return np.concatenate([self._frame()[..., ::-1], np.full((*self._frame().shape[:2], 1), 255, np.uint8)],
+                                  axis=2)
+        return np.ascontiguousarray(data.reshape(tex.getYSize(), tex.getXSize(), 4)[::-1])
+
+    def _draw(self, t: float | None) -> None:
         if t is None:
             now = time.perf_counter()
             if self._wall is not None:
@@ -297,7 +312,6 @@ class AvatarStage:
         self._buffer.setActive(True)
         self.base.graphicsEngine.renderFrame()
         self._buffer.setActive(False)
-        return self._frame()
 
     def _frame(self) -> np.ndarray:
         tex = self._texture
