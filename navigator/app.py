@@ -299,14 +299,17 @@ def avatar_model(config: KioskConfig) -> Path | None:
     return path if path.is_file() else None
 
 
+BUILTIN_GUIDE_STILL = Path(__file__).resolve().parent / "ui" / "guide_still.png"   # the built-in guide, rendered
+
+
 def still_picture(config: KioskConfig) -> Path | None:
-    """A PNG of the guide to show when the 3D view cannot run."""
-    folder = config.resolve(config.paths.avatar)
-    folder = folder if folder.is_dir() else folder.parent
-    for name in ("still.png", "guide.png"):
-        if (folder / name).is_file():
-            return folder / name
-    return None
+    """A PNG of the guide to show when the 3D view cannot run: `still.png` next to the configured avatar,
+    else the built-in guide's picture when the built-in guide is configured (None: a drawn guide)."""
+    configured = config.resolve(config.paths.avatar)
+    folder = configured if configured.is_dir() else configured.parent
+    if (folder / "still.png").is_file():
+        return folder / "still.png"
+    return BUILTIN_GUIDE_STILL if configured.is_dir() and BUILTIN_GUIDE_STILL.is_file() else None
 
 
 def make_guide(config: KioskConfig) -> Callable[[tuple[int, int], str], object]:

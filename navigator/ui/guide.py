@@ -181,9 +181,8 @@ def draw_placeholder(width: int, height: int) -> QImage:
     painter.drawEllipse(QPointF(cx, height - 5.6 * unit), 1.55 * unit, 1.75 * unit)
     painter.setBrush(QColor("#2b2420"))
     hair = QPainterPath()
-    hair.addEllipse(QPointF(cx, height - 6.4 * unit), 1.65 * unit, 1.1 * unit)
+    hair.addEllipse(QPointF(cx, height - 7.0 * unit), 1.65 * unit, 0.8 * unit)
     painter.drawPath(hair)
-    painter.setBrush(QColor("#2b2420"))
     for dx in (-0.55, 0.55):
         painter.drawEllipse(QPointF(cx + dx * unit, height - 5.55 * unit), 0.13 * unit, 0.17 * unit)
     painter.setPen(QPen(QColor("#9a4a3a"), max(2.0, 0.08 * unit)))
