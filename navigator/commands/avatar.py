@@ -49,6 +49,9 @@ def snapshot(args) -> int:
     from navigator.avatar.stage import AvatarStage
 
     size = parse_size(args.size)
+    out = Path(args.out)
+    if not out.parent.exists():
+        raise UserError(f"--out {out}: folder {out.parent} does not exist")
     model, renderer = _model_and_renderer(args)
     framing = "portrait" if size[1] > size[0] else "landscape"
     with AvatarStage(size=size, renderer=renderer, framing=framing) as stage:
@@ -69,9 +72,6 @@ def snapshot(args) -> int:
         if args.blink:
             guide.set_blink(1.0)
         frame = stage.render(t)
-    out = Path(args.out)
-    if out.parent and not out.parent.exists():
-        raise UserError(f"--out {out}: folder {out.parent} does not exist")
     Image.fromarray(frame).save(out)
     note = f"; {stage.renderer_note}" if stage.renderer_note else ""
     print(f"wrote {out} ({size[0]}x{size[1]}, {stage.renderer}{note})")
