@@ -6,8 +6,9 @@ the head ellipsoid; each morph target is the same decals built with other shape 
 visemes, blinks and expressions move exactly the vertices that matter.
 
 glTF space: metres, Y up, the guide faces +Z, its left hand is at +X.
-`variant="vrm0"` / `"vrm1"` writes the same body with VRoid-style morph and bone names plus the VRM
-blend-shape/expression tables (a test model for the loader's name mapping).
+Test variants of the same body for the loader: "vrm0" / "vrm1" (VRoid-style morph and bone names plus
+the VRM blend-shape/expression tables), "vroid" (VRM 0.x with one skin per mesh, as UniVRM writes),
+"rotated" (Mixamo bone names with rotated rest poses, VRChat-style morph names).
 """
 
 from __future__ import annotations
