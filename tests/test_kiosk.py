@@ -11,6 +11,7 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from conftest import ROOT, run_cli  # noqa: E402
@@ -242,3 +243,20 @@ def test_spoken_english_switches_the_kiosk_to_english(voice_kiosk, qtbot, config
     assert window.lang == "en" and window.card.answer.lang == "en"
     assert window.card.answer.service_ids[0] == "residence-certificate"
     assert window.talk_button.text() == load_strings().get("talk", "en") and "certificate" in window.subtitles.visitor_text
+
+
+def test_a_touch_while_the_guide_speaks_cuts_it_short(voice_kiosk, qtbot, config, engines):
+    from navigator.app import SilentSource
+
+    sink = BufferSink(realtime=True)
+    kiosk, window = voice_kiosk(config, engines=engines, source_factory=SilentSource, sink_factory=lambda: sink)
+    started: list[str] = []
+    window.voice_signals.event.connect(lambda e: started.append(e.sentence) if isinstance(e, ev.PlaybackStarted) else None)
+    qtbot.mouseClick(window.categories.buttons["garbage"], Qt.MouseButton.LeftButton)   # a visitor: the greeting starts
+    qtbot.waitUntil(lambda: bool(started), timeout=60_000)
+    assert started[0] in load_strings().get("greeting", "ja")
+    qtbot.mouseClick(window.services_page.buttons["oversized-garbage"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(sink.stopped_at), timeout=5_000)                     # the greeting was cut
+    answer = window.card.answer
+    qtbot.waitUntil(lambda: any(s in answer.text for s in started[1:]), timeout=60_000)
+    assert window.subtitles.guide_text in answer.text

@@ -424,6 +424,7 @@ class KioskWindow(QWidget):
         if answer.card is not None and answer.card.qr_url:
             self._drive_guide(lambda guide: guide.point_at_qr())
         if speak and not from_voice:
+            self._stop_speaking()        # a new choice: the guide stops what it was saying
             self._speak(answer.text)
         self.answer_shown.emit(answer)
 
