@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+MAX_HOLD_S = 90.0   # the longest the guide may speak before the idle countdown runs again
+
 
 class SessionClock(QObject):
     started = Signal()      # a visitor began (greet them)
@@ -27,6 +29,10 @@ class SessionClock(QObject):
         self._grace.setInterval(int(warning_s * 1000))
         self._grace.timeout.connect(self._expire)
         self._held = False
+        self._hold_limit = QTimer(self)      # a lost "finished" event must not keep a session open forever
+        self._hold_limit.setSingleShot(True)
+        self._hold_limit.setInterval(int(MAX_HOLD_S * 1000))
+        self._hold_limit.timeout.connect(lambda: self.hold(False))
 
     def set_times(self, idle_timeout_s: float, warning_s: float) -> None:
         self._idle.setInterval(int(idle_timeout_s * 1000))
@@ -49,6 +55,7 @@ class SessionClock(QObject):
         self._held = held
         if held:
             self._idle.stop()
+            self._hold_limit.start()
         elif self.state == "active":
             self._idle.start()
 
