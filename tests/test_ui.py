@@ -293,3 +293,20 @@ def test_attract_scene_plays_when_idle_and_stops_for_a_visitor(open_kiosk, qtbot
     assert window.avatar.last_frame().shape[:2] == (window.render_size[1], window.render_size[0])
     click(qtbot, window.categories.buttons["tax"])             # a visitor: back to the guide
     assert window.avatar.guide is window.main_guide and window.session.state == "active"
+
+
+def test_session_waits_while_the_guide_speaks_but_not_forever(qtbot, monkeypatch):
+    import navigator.ui.session as session_module
+
+    monkeypatch.setattr(session_module, "MAX_HOLD_S", 0.8)
+    clock = session_module.SessionClock(idle_timeout_s=0.3, warning_s=5.0)
+    warned: list[bool] = []
+    clock.warning.connect(lambda: warned.append(True))
+    clock.activity()
+    clock.hold(True)                      # the guide is speaking
+    qtbot.wait(500)
+    assert clock.state == "active" and not warned
+    qtbot.waitUntil(lambda: bool(warned), timeout=3_000)   # no "finished" came: the countdown resumed
+    assert clock.state == "warning"
+    clock.activity()
+    assert clock.state == "active"
