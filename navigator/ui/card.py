@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from navigator.brain.answer import Answer
 from navigator.ui.qr import qr_image
 from navigator.ui.strings import Strings
-from navigator.ui.widgets import WrapButton, button, label
+from navigator.ui.widgets import WrapButton, label
 
 
 class AnswerCard(QFrame):
