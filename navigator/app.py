@@ -355,10 +355,20 @@ def attract_scenes(config: KioskConfig) -> Callable[[tuple[int, int]], object] |
 # -- everything together -------------------------------------------------------------------------------
 @dataclass
 class Kiosk:
-    services: object                      # navigator.ui.services.KioskServices
+    """The wired kiosk: what the window uses, and the parts the technician's actions change."""
+
+    config: KioskConfig
     conversation: SharedConversation
-    voice: VoiceLoop | None
-    window: object | None = None
+    voice: VoiceLoop | None = None
+    services: object | None = None       # navigator.ui.services.KioskServices
+    window: object | None = None         # navigator.ui.window.KioskWindow, once open
+
+    def current_lang(self) -> str:
+        """The language on screen (the voice loop answers in it unless the visitor speaks English)."""
+        return self.window.lang if self.window is not None else self.config.language.default
+
+    def current_devices(self) -> tuple[str, str]:
+        return (str(self.voice.input_device), str(self.voice.output_device)) if self.voice else ("", "")
 
 
 def build_kiosk(config: KioskConfig, *, voice: bool = True, source_factory=None, sink_factory=None,
@@ -369,30 +379,25 @@ def build_kiosk(config: KioskConfig, *, voice: bool = True, source_factory=None,
 
     catalog = load_catalog(config.catalog_dir)
     answerer = Answerer(catalog, config.language.default)
-    conversation = SharedConversation(build_conversation(config, answerer), catalog)
-    holder: list[Kiosk] = []
-    current_lang = lambda: holder[0].window.lang if holder and holder[0].window else config.language.default  # noqa: E731
-    voice_loop = None
+    kiosk = Kiosk(config, SharedConversation(build_conversation(config, answerer), catalog))
     if voice:
-        voice_loop = VoiceLoop(config, catalog,
-                               VoiceAnswer(conversation, current_lang, tuple(config.language.offered),
-                                           config.language.auto_switch),
-                               source_factory=source_factory, sink_factory=sink_factory, engines=engines)
+        answer = VoiceAnswer(kiosk.conversation, kiosk.current_lang, tuple(config.language.offered),
+                             config.language.auto_switch)
+        kiosk.voice = VoiceLoop(config, catalog, answer, source_factory=source_factory, sink_factory=sink_factory,
+                                engines=engines)
     ops = _ops(config)
-    services = KioskServices(
-        config=config, catalog=catalog, ask=conversation.ask, answer_for_service=conversation.answer_for_service,
-        reset_conversation=conversation.reset, make_guide=guide_factory or make_guide(config),
-        still_picture=still_picture(config), voice=voice_loop,
-        attract_player=attract_scenes(config) if attract else None,
-        record_usage=ops.record, on_ready=[ops.ready], heartbeat=ops.ping, poll_config=ops.poll_config)
-    kiosk = Kiosk(services, conversation, voice_loop)
-    holder.append(kiosk)
-    services.technician = TechnicianActions(
+    technician = TechnicianActions(
         list_devices=_list_devices, apply_devices=lambda i, o: _apply_devices(kiosk, i, o),
         test_tone=lambda device: threading.Thread(target=_safe_tone, args=(device, config), daemon=True).start(),
         set_default_language=lambda lang: kiosk.window.set_default_language(lang),
         restart=lambda: _quit(kiosk, RESTART_EXIT_CODE), exit=lambda: _quit(kiosk, 0),
-        current_devices=lambda: (str(voice_loop.input_device), str(voice_loop.output_device)) if voice_loop else ("", ""))
+        current_devices=kiosk.current_devices)
+    kiosk.services = KioskServices(
+        config=config, catalog=catalog, ask=kiosk.conversation.ask,
+        answer_for_service=kiosk.conversation.answer_for_service, reset_conversation=kiosk.conversation.reset,
+        make_guide=guide_factory or make_guide(config), still_picture=still_picture(config), voice=kiosk.voice,
+        attract_player=attract_scenes(config) if attract else None, record_usage=ops.record, on_ready=[ops.ready],
+        heartbeat=ops.ping, poll_config=ops.poll_config, technician=technician)
     return kiosk
 
 
