@@ -29,6 +29,10 @@ def answerer(catalog):
 
 
 def run_cli(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `python -m navigator ARGS` as a visitor's operator would, capturing its output."""
+    """Run `python -m navigator ARGS` as a visitor's operator would, capturing its output.
+
+    `env` is added to this process's environment; a key set to None is removed from it.
+    """
+    merged = {key: value for key, value in {**os.environ, **(env or {})}.items() if value is not None}
     return subprocess.run([sys.executable, "-m", "navigator", *args], input=stdin, capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, **(env or {})}, timeout=120)
+                          cwd=cwd, env=merged, timeout=120)

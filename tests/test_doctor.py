@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 
 import pytest
@@ -17,9 +16,8 @@ def bare_env(tmp_path) -> dict:
     """No sound server reachable and no display, whatever the machine running the tests has."""
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
-    env = {key: value for key, value in os.environ.items()
-           if key not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PULSE_SOURCE", "PULSE_SINK")}
-    return env | {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{runtime}/no-such-socket"}
+    removed = dict.fromkeys(("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM", "PULSE_SOURCE", "PULSE_SINK"))
+    return removed | {"XDG_RUNTIME_DIR": str(runtime), "PULSE_SERVER": f"unix:{runtime}/no-such-socket"}
 
 
 def doctor_json(*args: str, env: dict, config=None) -> tuple[int, dict]:
