@@ -102,3 +102,16 @@ def test_corrupt_speech_model_names_the_file_and_the_fix(tmp_path):
     assert code == 1 and check["status"] == "FAIL"
     assert str(broken / "model.bin") in check["detail"] and "1000000 bytes" in check["detail"]
     assert 'model = "base"' in check["fix"]
+
+
+def test_a_configured_microphone_that_is_missing_is_named(card, tmp_path):
+    config = tmp_path / "kiosk_config.toml"
+    config.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
+                      .replace('input_device = ""', 'input_device = "USB Conference"')
+                      .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'), encoding="utf-8")
+    code, report = doctor_json("--quick", config=config, env={**card.kiosk_env(), "QT_QPA_PLATFORM": "offscreen"})
+    microphone = by_name(report)["sound: microphone"]
+    assert code == 1 and microphone["status"] == "FAIL"
+    assert "'USB Conference' not found" in microphone["detail"] and "pulse" in microphone["detail"]
+    assert "[audio] input_device" in microphone["fix"] and str(config) in microphone["fix"]
+    assert by_name(report)["sound: speaker"]["status"] == "OK"
