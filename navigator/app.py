@@ -166,14 +166,27 @@ class VoiceLoop:
     _pending: tuple[str, str] | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _sink: object | None = field(default=None, init=False)
+    _stopped: bool = field(default=False, init=False)
 
     def __post_init__(self):
         self.input_device = self.input_device or self.config.audio.input_device
         self.output_device = self.output_device or self.config.audio.output_device
 
     def start(self, on_event: Callable[[object], None], on_level: Callable[[float], None]) -> None:
-        self._thread = threading.Thread(target=self._run, args=(on_event, on_level), name="voice-loop", daemon=True)
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, args=(self._guarded(on_event), self._guarded(on_level)),
+                                        name="voice-loop", daemon=True)
         self._thread.start()
+
+    def _guarded(self, callback: Callable) -> Callable:
+        """After stop() (the window may be gone), late events from the loop's threads go nowhere."""
+        def call(value) -> None:
+            if not self._stopped:
+                try:
+                    callback(value)
+                except RuntimeError:   # the receiving Qt object was deleted meanwhile
+                    pass
+        return call
 
     def say(self, text: str, lang: str) -> None:
         with self._lock:
@@ -192,6 +205,7 @@ class VoiceLoop:
         self.interrupt()
 
     def stop(self) -> None:
+        self._stopped = True
         if self.pipeline is not None:
             self.pipeline.stop()
         if self._thread is not None:
