@@ -80,7 +80,7 @@ class PinPad(Overlay):
             keys.addWidget(button(digit, "key", lambda _=False, d=digit: self.entry.insert(d)), index // 3, index % 3)
         keys.addWidget(button("⌫", "key", self.entry.backspace), 3, 0)
         keys.addWidget(button("0", "key", lambda: self.entry.insert("0")), 3, 1)
-        self.ok = button("OK", "primary", self.submit)
+        self.ok = button("", "primary", self.submit)
         keys.addWidget(self.ok, 3, 2)
         self.cancel = button("", "", self.close_pad)
         layout = QVBoxLayout(self.dialog)
@@ -96,6 +96,7 @@ class PinPad(Overlay):
     def open_pad(self, lang: str) -> None:
         self.title.setText(self.strings.get("tech_pin", lang))
         self.cancel.setText(self.strings.get("tech_cancel", lang))
+        self.ok.setText(self.strings.get("tech_ok", lang))
         self.message.setText("")
         self.entry.setText("")
         self._lang = lang
