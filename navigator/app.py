@@ -329,7 +329,7 @@ def make_guide(config: KioskConfig) -> Callable[[tuple[int, int], str], object]:
     def build(size: tuple[int, int], framing: str):
         from navigator.ui.guide import StageGuide
 
-        return StageGuide(size, framing=framing, model=avatar_model(config))
+        return StageGuide(size, framing=framing, model=avatar_model(config), renderer=config.display.renderer)
     return build
 
 
@@ -362,7 +362,7 @@ def attract_scenes(config: KioskConfig) -> Callable[[tuple[int, int]], object] |
 
         scene = scenes[turn["next"] % len(scenes)]
         turn["next"] += 1
-        return ScenePlayer(scene, size=size, tts=build_tts(config))
+        return ScenePlayer(scene, size=size, tts=build_tts(config), renderer=config.display.renderer)
     return next_player
 
 
