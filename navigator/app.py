@@ -307,9 +307,10 @@ def test_tone(device: str | int, volume: float = 0.5) -> None:
 
 # -- avatar and attract content ----------------------------------------------------------------------
 def avatar_model(config: KioskConfig) -> Path | None:
-    """The configured avatar file, or None for the built-in guide (a folder means the built-in one)."""
-    path = config.resolve(config.paths.avatar)
-    return path if path.is_file() else None
+    """The configured avatar file, or None for the built-in guide (a folder: the model in it, if any)."""
+    from navigator.avatar.model_loading import configured_model   # pure Python: no Panda3D here
+
+    return configured_model(config.resolve(config.paths.avatar))
 
 
 BUILTIN_GUIDE_STILL = Path(__file__).resolve().parent / "ui" / "guide_still.png"   # the built-in guide, rendered
