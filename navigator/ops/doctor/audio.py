@@ -71,7 +71,7 @@ def sound(ctx: Context) -> list[Check]:
 
 
 def _device_fix(ctx: Context, key: str) -> str:
-    return f"set [audio] {key} in {ctx.config.source} to one of the devices listed (a name part or an index)"
+    return f"set [audio] {key} in {ctx.config_file} to one of the devices listed (a name part or an index)"
 
 
 def _microphone(ctx: Context) -> Check:

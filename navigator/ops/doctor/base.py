@@ -37,6 +37,11 @@ class Context:
     config_ok: bool = True
     quick: bool = False
     environ: dict = field(default_factory=lambda: dict(os.environ))
+    config_path: object = None     # the file named in fixes (set when the config is broken)
+
+    @property
+    def config_file(self):
+        return self.config.source or self.config_path or "kiosk_config.toml"
 
 
 def run_python(code: str, timeout: float, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -11,7 +11,7 @@ def config_file(ctx: Context, problem: str | None, path) -> Check:
                                                                  if len(problem.splitlines()) > 1 else ""),
                      f"edit {path} (see its comments), then `navigator config check`; "
                      "until then the checks below use the defaults", {"problems": problem.splitlines()})
-    return Check("config", OK, f"{ctx.config.source} (kiosk {ctx.config.kiosk.id})")
+    return Check("config", OK, f"{ctx.config_file} (kiosk {ctx.config.kiosk.id})")
 
 
 def catalog(ctx: Context) -> Check:

