@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -42,12 +40,6 @@ class Context:
     @property
     def config_file(self):
         return self.config.source or self.config_path or "kiosk_config.toml"
-
-
-def run_python(code: str, timeout: float, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run `code` in a fresh interpreter (probes that could crash or hang: Qt, Panda3D)."""
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                          env=env if env is not None else dict(os.environ))
 
 
 def last_line(text: str) -> str:

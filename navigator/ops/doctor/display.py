@@ -11,20 +11,11 @@ import shutil
 import subprocess
 import textwrap
 
-from navigator.ops.doctor.base import FAIL, OK, WARN, Check, Context, last_line, run_python
+from navigator.ops.doctor.base import FAIL, OK, WARN, Check, Context, last_line
 
 NO_DISPLAY_FIX = "no display: set DISPLAY / connect a screen; or QT_QPA_PLATFORM=offscreen for tests"
 MIN_FPS = 15.0
 FRAMES = 30
-
-_QT_PROBE = """
-import sys
-from PySide6.QtGui import QGuiApplication
-app = QGuiApplication(sys.argv[:1])
-screen = app.primaryScreen()
-size = screen.size() if screen else None
-print(app.platformName(), size.width() if size else 0, size.height() if size else 0)
-"""
 
 _PANDA_PROBE = textwrap.dedent("""
 import json, sys, time
@@ -64,25 +55,24 @@ print("PROBE " + json.dumps(result))
 
 
 def qt(ctx: Context) -> Check:
-    env = ctx.environ
-    platform = env.get("QT_QPA_PLATFORM", "")
-    if not platform and not env.get("DISPLAY") and not env.get("WAYLAND_DISPLAY"):
+    from navigator.display import has_display_hint, probe_display
+
+    if not has_display_hint(ctx.environ):
         return Check("display: Qt window", WARN, "no display (DISPLAY and WAYLAND_DISPLAY are not set)", NO_DISPLAY_FIX)
-    try:
-        probe = run_python(_QT_PROBE, timeout=30, env=env)
-    except subprocess.TimeoutExpired:
+    probe = probe_display(ctx.environ)
+    if probe.timed_out:
         return Check("display: Qt window", FAIL, "Qt did not start within 30 s", NO_DISPLAY_FIX)
-    if probe.returncode != 0:
-        reason = last_line(probe.stderr) or f"exit code {probe.returncode}"
-        fix = (NO_DISPLAY_FIX if "display" in reason.lower() or "xcb" in reason.lower()
+    if not probe.ok:
+        reason = probe.problem.lower()
+        fix = (NO_DISPLAY_FIX if "display" in reason.split("(", 1)[-1] or "xcb" in reason
                else "apt-get install libegl1 libxkbcommon0 libxcb-cursor0 (scripts/system-packages.txt)")
-        return Check("display: Qt window", FAIL, f"Qt cannot start: {reason}", fix)
-    name, width, height = (probe.stdout.split() + ["?", "0", "0"])[:3]
-    if name == "offscreen":
+        return Check("display: Qt window", FAIL, probe.problem, fix)
+    if probe.platform == "offscreen":
         return Check("display: Qt window", OK, "offscreen platform (no screen is shown: for tests and headless checks)",
-                     data={"platform": name})
-    return Check("display: Qt window", OK, f"{name}, screen {width}x{height}", data={"platform": name,
-                                                                                   "screen": [int(width), int(height)]})
+                     data={"platform": probe.platform})
+    width, height = probe.screen
+    return Check("display: Qt window", OK, f"{probe.platform}, screen {width}x{height}",
+                 data={"platform": probe.platform, "screen": [width, height]})
 
 
 def renderer(ctx: Context, size: tuple[int, int] = (1280, 720)) -> Check:
@@ -110,7 +100,7 @@ def renderer(ctx: Context, size: tuple[int, int] = (1280, 720)) -> Check:
                      f" {r['fps']:.0f} fps" for r in results)
     detail = f"{text} at {size[0]}x{size[1]} ({best['scene']})" + (f"; {problems[0]}" if problems else "")
     if best["fps"] < MIN_FPS:
-        return Check("display: 3D renderer", WARN, detail, "the avatar will stutter: use [avatar] renderer \"egl\" "
+        return Check("display: 3D renderer", WARN, detail, "the avatar will stutter: use [display] renderer \"egl\" "
                      "with a GPU, or a smaller window", data)
     return Check("display: 3D renderer", OK, detail, data=data)
 
