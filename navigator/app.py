@@ -202,7 +202,11 @@ class VoiceLoop:
             self.pipeline.interrupt()
 
     def forget(self) -> None:
-        self.interrupt()
+        """A reset: stop speaking and erase what the voice loop heard of the last visitor."""
+        with self._lock:
+            self._pending = None
+        if self.pipeline is not None:
+            self.pipeline.forget()
 
     def stop(self) -> None:
         self._stopped = True

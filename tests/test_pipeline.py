@@ -181,3 +181,23 @@ def test_the_kiosk_does_not_answer_or_interrupt_its_own_voice(kiosk):
     assert not events.of(ev.Interrupted)
     assert len(events.of(ev.Transcript)) == 1 and len(events.of(ev.AnswerReady)) == 1
     assert np.sqrt(np.mean(room.speaker ** 2)) > 0.01      # it did speak, loudly enough to be heard
+
+
+def test_forget_drops_a_question_in_progress_and_the_audio_heard(kiosk):
+    """A reset while a visitor is mid-sentence: that half question is never answered; the next one is."""
+    first = visitor_audio("子どもを保育園に入れたいです", tail_s=0.0)
+    second = visitor_audio("粗大ごみを出したいんですが", seed=1, lead_s=1.0)
+    events = Events()
+    half = Audio(first.samples[: int((0.8 + 0.45) * RATE)])   # 0.8 s lead, then 0.45 s of the question
+    p = pipeline(kiosk, BufferSource(Audio.concat([half, second]), tail_s=2.0, realtime=True), BufferSink(), events)
+    thread = run_in_background(p)
+    assert events.wait_for(lambda e: e.of(ev.SpeechStarted), timeout=20)
+    p.forget()                                             # the kiosk resets while the first visitor talks
+    assert events.wait_for(lambda e: e.of(ev.AnswerReady), timeout=40), events
+    p.stop()
+    thread.join(timeout=20)
+    answers = events.of(ev.AnswerReady)
+    assert [a.service_ids[:1] for a in answers] == [("oversized-garbage",)]
+    assert all("保育" not in t.text for t in events.of(ev.Transcript))
+    ended = events.of(ev.SpeechEnded)
+    assert len(ended) == 1 and ended[0].audio.seconds < second.seconds + 1.5   # none of the first visitor's audio

@@ -145,6 +145,17 @@ def test_reset_drops_a_turn_in_progress_and_restarts_the_clock():
     assert got[0][1] == TurnStarted(pytest.approx(40 * F))
 
 
+def test_drop_turn_forgets_the_turn_but_keeps_the_stream_clock():
+    detector = TurnDetector(CFG)
+    run(seq((0.0, 50), (0.9, 30)), detector)
+    detector.drop_turn()
+    assert not detector.in_turn and detector.speaking_s == 0.0 and detector.now_s == pytest.approx(80 * F)
+    assert run(seq((0.0, 40)), detector) == []                # the dropped turn never ends
+    got = run(seq((0.9, 20), (0.0, 20)), detector)
+    assert got[0][1] == TurnStarted(pytest.approx(120 * F))   # later times still count from the stream start
+    assert got[1][1].speech_end_s == pytest.approx(140 * F)
+
+
 @pytest.mark.parametrize(("field", "value"), [
     ("start_threshold", 0.0), ("start_threshold", 1.5), ("start_threshold", float("nan")),
     ("end_threshold", 0.0), ("end_threshold", 0.6),          # above start_threshold: no hysteresis

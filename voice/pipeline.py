@@ -134,6 +134,7 @@ class VoicePipeline:
         self._playback: queue.Queue = queue.Queue()
         self._echo = _Echo(self.config)
         self._stopping = threading.Event()
+        self._forget = threading.Event()       # set by forget(); the capture thread clears its audio
         self._turn_limit: int | None = None
         self._idle = threading.Event()
         self._idle.set()
@@ -173,6 +174,12 @@ class VoicePipeline:
         """Stop speaking now and drop everything queued (barge-in, a touch on the screen, a reset)."""
         self._cancel()
         self._emit(Interrupted(at_s))
+
+    def forget(self) -> None:
+        """A new visitor: stop speaking, drop what is queued, and erase the audio heard so far
+        (the rolling buffer and any half-finished question) so nothing of the last visitor stays."""
+        self._forget.set()
+        self.interrupt()
 
     def _cancel(self) -> None:
         with self._lock:
@@ -214,6 +221,11 @@ class VoicePipeline:
             for frame in self.source.frames():
                 if self._stopping.is_set():
                     break
+                if self._forget.is_set():
+                    self._forget.clear()
+                    history.clear()
+                    detector.drop_turn()             # a question in progress is dropped, not answered
+                    last_turn_end, speculated_for, interrupted_this_turn = frame_index, -1.0, False
                 history.append(frame.samples)
                 frame_index += 1
                 probability = self.vad.probability(frame.samples)

@@ -118,6 +118,12 @@ class TurnDetector:
         self._silence_run = 0        # consecutive non-speech frames
         self._last_speech_end = 0    # frame index just after the last speech frame
 
+    def drop_turn(self) -> None:
+        """Forget a candidate or turn in progress (back to idle) without restarting the stream clock."""
+        frame = self._frame
+        self.reset()
+        self._frame = self._last_speech_end = frame
+
     @property
     def now_s(self) -> float:
         """Stream time after the frames fed so far."""
