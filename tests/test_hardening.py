@@ -37,8 +37,7 @@ def test_every_kind_of_bad_text_gets_an_answer_line():
     started = time.monotonic()
     result = subprocess.run([sys.executable, "-m", "navigator", "ask", "--jsonl"], input=lines, capture_output=True,
                             cwd=ROOT, timeout=120)
-    # (`ask` echoes undecodable bytes back as they came: read its output leniently)
-    answers = [json.loads(line) for line in result.stdout.decode("utf-8", "replace").split("\n") if line]
+    answers = [json.loads(line) for line in result.stdout.decode("utf-8").split("\n") if line]   # valid UTF-8 only
     assert result.returncode == 0 and b"Traceback" not in result.stderr
     names = [name for name, text in NASTY_TEXT.items() if text.strip()] + ["invalid-utf8"]   # blank lines are skipped
     assert len(answers) == len(names) and time.monotonic() - started < 60
@@ -47,6 +46,7 @@ def test_every_kind_of_bad_text_gets_an_answer_line():
     assert by_name["emoji"]["service_ids"][0] == "residence-certificate"
     assert by_name["binary"]["service_ids"] == [] and by_name["emoji-only"]["service_ids"] == []
     assert all(a["answer"] for a in answers)   # always something kind to show
+    assert by_name["invalid-utf8"]["question"].startswith("\ufffd")   # undecodable bytes shown as replacement marks
 
 
 @pytest.mark.parametrize("text", ["😀😀😀👍🏽", np.random.default_rng(3).bytes(300).decode("latin-1"), "。。。！？", "住民票" * 200],

@@ -39,16 +39,21 @@ def answer_function(config_path: str | None) -> Callable[[str, str], Answer]:
     return ask_new_visitor
 
 
+def readable(text: str) -> str:
+    """Bytes that were not UTF-8 (kept by Python as surrogate escapes) become U+FFFD, so output stays valid UTF-8."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def run(args) -> int:
     ask = answer_function(args.config)
     if args.jsonl:
         for line in sys.stdin:
-            question = line.rstrip("\n")
+            question = readable(line.rstrip("\n"))
             if not question.strip():
                 continue
             print(json.dumps(ask(question, args.lang).to_json(), ensure_ascii=False), flush=True)
         return 0
-    question = " ".join(args.question)
+    question = readable(" ".join(args.question))
     if not question:
         raise UserError('ask: give a question, e.g. navigator ask "住民票がほしい", or use --jsonl')
     answer = ask(question, args.lang)
