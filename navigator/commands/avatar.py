@@ -8,17 +8,8 @@ import sys
 import time
 from pathlib import Path
 
+from navigator.commands.options import parse_size
 from navigator.errors import UserError
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"--size {text!r}: use WIDTHxHEIGHT, e.g. 1280x720") from None
-    if not (16 <= w <= 8192 and 16 <= h <= 8192):
-        raise UserError(f"--size {text!r}: each side must be 16..8192 pixels")
-    return w, h
 
 
 def _model_and_renderer(args) -> tuple[Path | None, str]:

@@ -7,19 +7,8 @@ import sys
 from pathlib import Path
 
 from navigator.config import load_config
+from navigator.commands.options import parse_size
 from navigator.errors import UserError
-
-
-def parse_size(text: str | None) -> tuple[int, int] | None:
-    if not text:
-        return None
-    try:
-        width, height = (int(part) for part in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"--size {text!r}: use WIDTHxHEIGHT, e.g. 1920x1080") from None
-    if not (320 <= width <= 8192 and 320 <= height <= 8192):
-        raise UserError(f"--size {text!r}: each side must be between 320 and 8192 pixels")
-    return width, height
 
 
 def has_display() -> bool:
@@ -29,7 +18,7 @@ def has_display() -> bool:
 
 def run(args) -> int:
     config = load_config(args.config)
-    size = parse_size(args.size)
+    size = parse_size(args.size, smallest=320, example="1920x1080") if args.size else None
     voice_wav: Path | None = getattr(args, "voice_wav", None)
     if args.screenshot and not args.ask and not voice_wav:
         raise UserError("kiosk: --screenshot needs a question: --ask \"TEXT\" (or --voice-wav WAV)")

@@ -6,6 +6,7 @@ import sys
 import time
 from pathlib import Path
 
+from navigator.commands.options import parse_size
 from navigator.errors import UserError
 
 
@@ -77,18 +78,6 @@ def spoken_timeline(loaded, tts):
     return timeline
 
 
-def _size(text: str | None, default: tuple[int, int]) -> tuple[int, int]:
-    if not text:
-        return default
-    try:
-        width, height = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise UserError(f"--size {text}: write it as WIDTHxHEIGHT, e.g. 1280x720") from None
-    if not (64 <= width <= 3840 and 64 <= height <= 2160) or width % 2 or height % 2:
-        raise UserError(f"--size {text}: width 64-3840 and height 64-2160, both even")
-    return width, height
-
-
 class Progress:
     """One line on stderr: percent, frames per second, time left."""
 
@@ -123,7 +112,8 @@ def render(args) -> int:
 
     config = _config(args)
     loaded = load_scene(args.file, lang=_lang(config))
-    size = _size(args.size, tuple(loaded.scene.resolution))
+    size = (parse_size(args.size, smallest=64, largest=(3840, 2160), even=True) if args.size
+            else tuple(loaded.scene.resolution))
     fps = loaded.scene.fps if args.fps is None else args.fps
     if not 1 <= fps <= 60:
         raise UserError(f"--fps {fps}: use 1-60")
