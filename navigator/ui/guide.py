@@ -83,25 +83,8 @@ class StageGuide:
         self.stage.close()
 
 
-class StillGuide:
-    """A still picture of the guide: a PNG when one exists, else a calm drawn figure."""
-
-    animated = False
-
-    def __init__(self, size: tuple[int, int], picture: Path | None = None, frame: np.ndarray | None = None):
-        self._image = self._load(picture, frame) or draw_placeholder(*size)
-
-    @staticmethod
-    def _load(picture: Path | None, frame: np.ndarray | None) -> QImage | None:
-        if frame is not None:
-            return rgb_to_qimage(frame).copy()
-        if picture and picture.is_file():
-            image = QImage(str(picture))
-            return None if image.isNull() else image
-        return None
-
-    def render(self) -> QImage:
-        return self._image
+class _Unmoving:
+    """A guide that does not act: speech, gestures and looks are ignored (a picture, a scene)."""
 
     def speak(self, cues) -> None:
         pass
@@ -122,8 +105,30 @@ class StillGuide:
         pass
 
 
-class SceneGuide:
-    """Attract mode: a prepared ScenePlayer's frames, looping on the wall clock."""
+class StillGuide(_Unmoving):
+    """A still picture of the guide: a PNG when one exists, else a calm drawn figure."""
+
+    animated = False
+
+    def __init__(self, size: tuple[int, int], picture: Path | None = None, frame: np.ndarray | None = None):
+        self._image = self._load(picture, frame) or draw_placeholder(*size)
+
+    @staticmethod
+    def _load(picture: Path | None, frame: np.ndarray | None) -> QImage | None:
+        if frame is not None:
+            return rgb_to_qimage(frame).copy()
+        if picture and picture.is_file():
+            image = QImage(str(picture))
+            return None if image.isNull() else image
+        return None
+
+    def render(self) -> QImage:
+        return self._image
+
+
+class SceneGuide(_Unmoving):
+    """Attract mode: a prepared ScenePlayer's frames, looping on the wall clock (the scene's own lines
+    are lip-synced by the player)."""
 
     animated = True
 
@@ -133,21 +138,6 @@ class SceneGuide:
     def render(self) -> np.ndarray:
         duration = max(self.player.duration, 0.1)
         return self.player.frame((self._clock() - self._start) % duration)
-
-    def speak(self, cues) -> None:
-        pass  # the scene's own lines are lip-synced by the player
-
-    def stop_speaking(self) -> None:
-        pass
-
-    def greet(self) -> None:
-        pass
-
-    def point_at_qr(self) -> None:
-        pass
-
-    def attend(self) -> None:
-        pass
 
     def close(self) -> None:
         self.player.close()
