@@ -55,6 +55,9 @@ def open_window(kiosk, options: WindowOptions) -> KioskWindow:
         window.show()
     elif window.config.kiosk.fullscreen:
         window.setWindowFlags(Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint)
+        screen = window.screen() or QApplication.primaryScreen()
+        if screen is not None:
+            window.setGeometry(screen.geometry())   # full screen also where no window manager honours the state
         window.showFullScreen()
     else:
         window.locked = False
