@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -35,10 +35,32 @@ class SharedConversation:
         self.conversation = conversation
         self.catalog = catalog
         self._lock = threading.Lock()
+        self._stale = False          # a reset came while a turn held the conversation
 
     def ask(self, question: str, lang: str) -> Answer:
-        with self._lock:
+        self._lock.acquire()
+        try:
             return self.conversation.ask(question, lang)
+        finally:
+            self._release()
+
+    @property
+    def streams(self) -> bool:
+        """True when a chat model words the answers ([llm] enabled): voice answers then stream."""
+        return getattr(self.conversation, "model", None) is not None
+
+    def ask_streamed(self, question: str, lang: str) -> AnswerReady:
+        """The voice loop's answer with a chat model: returned at the first guarded sentence, the rest
+        following in `more`. The conversation stays locked until the stream is spent or dropped."""
+        from navigator.speech import streamed_answer
+
+        self._lock.acquire()
+        try:
+            ready = streamed_answer(self.conversation, question, lang)
+        except BaseException:
+            self._release()
+            raise
+        return replace(ready, more=_LockedStream(ready.more, self._release))
 
     def answer_for_service(self, service_id: str, lang: str) -> Answer:
         """The card for a service picked by touch (no retrieval): the same grounded composition."""
@@ -47,8 +69,45 @@ class SharedConversation:
         return compose(service, self.catalog, lang, question=name)
 
     def reset(self) -> None:
-        with self._lock:
+        """Forget the visitor. Never waits (it runs on the UI thread): a turn still holding the
+        conversation (a model can take [llm] timeout_s) does the reset when it lets go."""
+        if self._lock.acquire(blocking=False):
+            self._stale = True
+            self._release()
+        else:
+            self._stale = True
+
+    def _release(self) -> None:
+        if self._stale:
+            self._stale = False
             self.conversation.reset()
+        self._lock.release()
+
+
+class _LockedStream:
+    """A model's remaining sentences; the conversation is released once they are spent or the
+    voice loop closes them (it always does, also when the answer is interrupted or never spoken)."""
+
+    def __init__(self, sentences, release: Callable[[], None]):
+        self._sentences, self._release, self._open = iter(sentences or ()), release, True
+
+    def __iter__(self) -> "_LockedStream":
+        return self
+
+    def __next__(self) -> str:
+        try:
+            return next(self._sentences)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            getattr(self._sentences, "close", lambda: None)()
+            self._release()
+
+    __del__ = close
 
 
 @dataclass
@@ -61,6 +120,8 @@ class VoiceAnswer:
     auto_switch: bool = True
 
     def __call__(self, text: str, heard_lang: str) -> AnswerReady:
+        if self.conversation.streams:
+            return self.conversation.ask_streamed(text, self.target(heard_lang))
         answer = self.conversation.ask(text, self.target(heard_lang))
         return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
                            service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)

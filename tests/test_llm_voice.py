@@ -59,3 +59,52 @@ def test_a_broken_model_is_not_heard_the_catalog_answer_is(engines, answerer):
     spoken = "".join(s.sentence for s in events.of(ev.SpeechAudio))
     assert spoken == "".join(answerer.ask(DAYCARE_Q).sentences)
     assert not events.of(ev.StageError)
+
+
+def kiosk_answer(answerer, catalog, server):
+    from navigator.app import SharedConversation, VoiceAnswer
+
+    shared = SharedConversation(Conversation(answerer, model=model(server, 6)), catalog)
+    return shared, VoiceAnswer(shared, current_lang=lambda: "ja", offered=("ja", "en"))
+
+
+def test_the_kiosk_streams_spoken_answers_and_typing_waits_only_for_the_stream(engines, answerer, catalog):
+    """The kiosk's voice answer streams (first sentence at once) and frees the conversation when spoken."""
+    config, loaded = engines
+    events = Events()
+    with FakeChatServer(stream(f"[daycare-application]\n{FIRST}{SECOND}", pause_at=SECOND, pause_s=1.5)) as server:
+        shared, answer = kiosk_answer(answerer, catalog, server)
+        VoicePipeline(BufferSource(visitor_audio(DAYCARE_Q)), BufferSink(), loaded.vad_factory(), loaded.stt,
+                      loaded.tts, answer, events, pipeline_config(config)).run(turns=1)
+    assert events.of(ev.AnswerReady)[0].sentences == (FIRST,)
+    assert [s.sentence for s in events.of(ev.SpeechAudio)] == [FIRST, SECOND]
+    assert shared._lock.acquire(timeout=1)      # released once the stream was spoken
+    shared._lock.release()
+
+
+@pytest.mark.parametrize("drop", ["closed_unread", "closed_midway", "exhausted"])
+def test_a_streamed_answer_always_frees_the_conversation(answerer, catalog, drop):
+    """Interrupted before or while it is spoken, the stream never keeps typing answers waiting."""
+    with FakeChatServer(stream(f"[daycare-application]\n{FIRST}{SECOND}")) as server:
+        shared, answer = kiosk_answer(answerer, catalog, server)
+        ready = answer(DAYCARE_Q, "ja")
+        assert not shared._lock.acquire(blocking=False)   # the stream holds the conversation
+        if drop == "closed_midway":
+            next(ready.more)
+        if drop == "exhausted":
+            assert list(ready.more) == [SECOND]
+        ready.more.close()
+        assert shared._lock.acquire(timeout=1)
+        shared._lock.release()
+        assert shared.ask("住民票がほしい", "ja").service_ids[0] == "residence-certificate"
+
+
+def test_a_reset_during_a_streamed_answer_does_not_wait_and_forgets_the_visitor(answerer, catalog):
+    with FakeChatServer(stream(f"[daycare-application]\n{FIRST}{SECOND}")) as server:
+        shared, answer = kiosk_answer(answerer, catalog, server)
+        ready = answer(DAYCARE_Q, "ja")
+        shared.reset()                                   # the idle reset, on the UI thread: returns at once
+        assert list(ready.more) == [SECOND]              # the stream ends (and records its turn) ...
+        assert not shared.conversation.history           # ... and the visitor is forgotten as it lets go
+        assert shared.ask("住民票がほしい", "ja").service_ids[0] == "residence-certificate"
+        assert len(shared.conversation.history) == 1

@@ -289,6 +289,8 @@ class VoicePipeline:
                     self._emit(ready)
                     self._echo.answer_started()
                     self._speak(job.generation, ready)
+                elif ready is not None:
+                    _close_more(ready)          # interrupted before it was spoken
             finally:
                 with self._lock:
                     self._outstanding -= 1
@@ -321,27 +323,27 @@ class VoicePipeline:
 
     def _speak(self, generation: int, ready: AnswerReady) -> None:
         sentences = itertools.chain(speaking_chunks(ready.sentences, ready.lang), self._more(ready))
-        for index, sentence in enumerate(sentences):
-            if generation != self._generation:
-                return
-            try:
-                speech = self.tts.synthesize(sentence, ready.lang)
-            except Exception as exc:
-                self._emit(StageError(ErrorCode.TTS_FAILED, str(exc)))
-                return
-            chunk = SpeechAudio(sentence, speech.audio, tuple(speech.cues), index)
-            self._emit(chunk)
-            self._playback.put((generation, chunk))
+        try:
+            for index, sentence in enumerate(sentences):
+                if generation != self._generation:
+                    return
+                try:
+                    speech = self.tts.synthesize(sentence, ready.lang)
+                except Exception as exc:
+                    self._emit(StageError(ErrorCode.TTS_FAILED, str(exc)))
+                    return
+                chunk = SpeechAudio(sentence, speech.audio, tuple(speech.cues), index)
+                self._emit(chunk)
+                self._playback.put((generation, chunk))
+        finally:
+            _close_more(ready)                  # the producer of `more` learns the answer is over
 
     def _more(self, ready: AnswerReady):
         """The sentences still being made (AnswerReady.more); a failure there ends the answer, not the worker."""
-        more = iter(ready.more or ())
         try:
-            yield from more
+            yield from iter(ready.more or ())
         except Exception as exc:
             self._emit(StageError(ErrorCode.ANSWER_FAILED, str(exc)))
-        finally:
-            getattr(more, "close", lambda: None)()
 
     # -- playback thread -------------------------------------------------------------------
     def _play(self) -> None:
@@ -369,3 +371,10 @@ class VoicePipeline:
                 self._echo.finished()
             if not finished:
                 interrupted = True
+
+
+def _close_more(ready: AnswerReady) -> None:
+    """Close AnswerReady.more if it can be closed (a model stream holding a connection or a lock)."""
+    close = getattr(ready.more, "close", None)
+    if close is not None:
+        close()
