@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
     --dry-run) dry_run=1; shift ;;
     --no-system) system=0; shift ;;
     --no-venv) venv=0; shift ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 { if (!/^#/) exit; sub(/^# ?/, ""); print }' "$0"; exit 0 ;;   # the header above
     *) echo "install-kiosk: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
