@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from navigator.scene.mix import MIX_RATE, duck_envelope, load_music, mix
+from navigator.scene.mix import MIX_RATE, duck_envelope, mix
 from tests.conftest import ROOT
-from voice.audio import Audio
+from voice.audio import Audio, read_wav
 
 
 def tone(seconds: float, hz: float, rate: int, level: float = 0.5) -> Audio:
@@ -58,7 +58,7 @@ def test_duck_envelope_ramps():
 
 
 def test_shipped_music_reads_and_loops_cleanly():
-    music = load_music(ROOT / "scenes" / "music" / "soft_pad.ogg")
+    music = read_wav(ROOT / "scenes" / "music" / "soft_pad.ogg", MIX_RATE)
     assert 10 < music.seconds < 30 and rms(music.samples) > 0.05
     jump = abs(float(music.samples[0]) - float(music.samples[-1]))
     assert jump < 0.05     # the end meets the start: no click when it loops

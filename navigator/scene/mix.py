@@ -7,28 +7,16 @@ lines stay clear; a peak limiter keeps the sum inside full scale.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
-from voice.audio import Audio, AudioFileError, to_mono_float
+from voice.audio import Audio
 from voice.tts import limit_peaks
 
 MIX_RATE = 48_000
 CONTROL_STEP_S = 0.01       # music gain is computed every 10 ms, then interpolated per sample
 DUCK = 0.45                 # music level while someone speaks (relative)
 DUCK_RAMP_S = 0.3
-
-
-def load_music(path: Path | str, rate: int = MIX_RATE) -> Audio:
-    """A music file (WAV/OGG/FLAC, any rate/channels) as mono at `rate`."""
-    import soundfile
-
-    try:
-        data, file_rate = soundfile.read(str(path), always_2d=False, dtype="float32")
-    except Exception as exc:  # soundfile raises several types for missing/corrupt files
-        raise AudioFileError(f"{path}: cannot read audio: {exc}") from None
-    return Audio(to_mono_float(data), file_rate).resampled(rate)
 
 
 def looped(music: Audio, samples: int) -> np.ndarray:

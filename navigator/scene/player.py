@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from navigator.scene.mix import load_music, mix
+from navigator.scene.mix import MIX_RATE, mix
 from navigator.scene.model import LoadedScene, SceneError
 from navigator.scene.overlay import OverlayPainter
 from navigator.scene.timeline import SceneState, Timeline, music_gain, overlap_problems, resolve, state_at
-from voice.audio import Audio, AudioFileError
+from voice.audio import Audio, AudioFileError, read_wav
 from voice.interfaces import Speech, TextToSpeech
 
 SEEK_S = 0.25            # a step longer than this (or backwards) between frames is a seek
@@ -83,7 +83,7 @@ class ScenePlayer:
         music = None
         if self.scene.scene.stage.music:
             try:
-                music = load_music(self.scene.asset(self.scene.scene.stage.music))
+                music = read_wav(self.scene.asset(self.scene.scene.stage.music), MIX_RATE)
             except AudioFileError as exc:
                 raise SceneError(f"{self.scene.where()}: {exc}") from None
         return mix(timeline.duration, lines, music, lambda times: music_gain(self.scene, timeline, times))
