@@ -278,6 +278,7 @@ def _speaker(config):
 
 def run_preview(path: Path, config) -> int:
     """The `navigator scene preview` window (returns when it is closed)."""
+    from navigator.display import has_display_hint
     from navigator.errors import UserError
     from navigator.scene.model import load_scene
     from navigator.speech import build_tts
@@ -285,7 +286,7 @@ def run_preview(path: Path, config) -> int:
     lang = "en" if config.language.default == "en" else "ja"
     if not Path(path).is_file():
         load_scene(path, lang=lang)           # raises the one-line "file not found"
-    if not any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")) and os.name == "posix":
+    if not has_display_hint(os.environ) and os.name == "posix":
         raise UserError(message(lang, "no_display"))
     app = QApplication.instance() or QApplication([])
     window = ScenePreview(path, build_tts(config), lang=lang, sink=_speaker(config))
