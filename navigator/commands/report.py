@@ -6,7 +6,7 @@ import json
 
 from navigator.config import load_config
 from navigator.errors import UserError
-from navigator.ops.usage import DB_NAME
+from navigator.ops.usage import database
 
 
 def _service_names(config) -> dict[str, str]:
@@ -25,7 +25,7 @@ def run(args) -> int:
     config = load_config(args.config)
     if args.days < 1:
         raise UserError("report: --days must be 1 or more")
-    db = config.resolve(config.paths.logs) / DB_NAME
+    db = database(config)
     summary = summarize(db, args.days, _service_names(config))
     if args.chart:
         try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -59,8 +58,6 @@ def summarize(db_path: Path, days: int = 30, names: dict[str, str] | None = None
         summary.unanswered_questions = [(text, int(n)) for text, n in db.execute(
             "SELECT text, SUM(count) FROM unanswered_text WHERE day >= ? GROUP BY text ORDER BY SUM(count) DESC "
             "LIMIT 20", (since,))]
-    except sqlite3.Error:
-        raise
     finally:
         db.close()
     return summary

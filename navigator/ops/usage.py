@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from navigator.ops.logs import log_dir
 from navigator.ops.pii import scrub
 
 log = logging.getLogger("navigator.usage")
@@ -39,6 +40,11 @@ def latency_bucket(latency_ms: float | None) -> str:
     return next(name for limit, name in LATENCY_BUCKETS if latency_ms < limit)
 
 
+def database(config) -> Path:
+    """Where the counts are kept: `usage.sqlite` in the configured log folder."""
+    return log_dir(config) / DB_NAME
+
+
 def connect(path: Path) -> sqlite3.Connection:
     db = sqlite3.connect(str(path), timeout=2.0)
     db.executescript(SCHEMA)
@@ -59,7 +65,7 @@ class UsageRecorder:
     def from_config(cls, config) -> "UsageRecorder":
         if not config.privacy.usage_stats:
             return cls(None)
-        return cls(config.resolve(config.paths.logs) / DB_NAME, store_text=config.privacy.store_transcripts)
+        return cls(database(config), store_text=config.privacy.store_transcripts)
 
     @property
     def enabled(self) -> bool:
