@@ -87,8 +87,9 @@ class UsageRecorder:
                     with db:
                         db.execute("INSERT INTO counts VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT DO UPDATE "
                                    "SET count = count + 1", row)
-                        text = scrub(getattr(answer, "question", "") or "").strip()[:MAX_TEXT]
-                        if self.store_text and not answered and answer.outcome != "empty" and text:
+                        keep = self.store_text and not answered and answer.outcome != "empty"
+                        text = scrub(getattr(answer, "question", "") or "").strip()[:MAX_TEXT] if keep else ""
+                        if text:
                             db.execute("INSERT INTO unanswered_text VALUES (?, ?, ?, 1) ON CONFLICT DO UPDATE "
                                        "SET count = count + 1", (row[0], row[2], text))
                 finally:
