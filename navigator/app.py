@@ -38,7 +38,7 @@ class SharedConversation:
         self._stale = False          # a reset came while a turn held the conversation
 
     def ask(self, question: str, lang: str) -> Answer:
-        self._lock.acquire()
+        self._acquire()
         try:
             return self.conversation.ask(question, lang)
         finally:
@@ -54,7 +54,7 @@ class SharedConversation:
         following in `more`. The conversation stays locked until the stream is spent or dropped."""
         from navigator.speech import streamed_answer
 
-        self._lock.acquire()
+        self._acquire()
         try:
             ready = streamed_answer(self.conversation, question, lang)
         except BaseException:
@@ -71,17 +71,22 @@ class SharedConversation:
     def reset(self) -> None:
         """Forget the visitor. Never waits (it runs on the UI thread): a turn still holding the
         conversation (a model can take [llm] timeout_s) does the reset when it lets go."""
+        self._stale = True
         if self._lock.acquire(blocking=False):
-            self._stale = True
             self._release()
-        else:
-            self._stale = True
+
+    def _acquire(self) -> None:
+        self._lock.acquire()
+        self._forget_if_stale()     # a reset that came just as the last turn let go
 
     def _release(self) -> None:
+        self._forget_if_stale()
+        self._lock.release()
+
+    def _forget_if_stale(self) -> None:
         if self._stale:
             self._stale = False
             self.conversation.reset()
-        self._lock.release()
 
 
 class _LockedStream:
