@@ -28,8 +28,11 @@ def _tts(config):
 
 def check(args) -> int:
     """Validate scene files; print each problem as `FILE:LINE: message`; exit 1 when there are any."""
-    from navigator.scene.model import SceneError, load_scene
+    from navigator.scene.lines import spoken_timeline
     from navigator.scene.messages import message
+    from navigator.scene.model import SceneError, load_scene
+    from navigator.scene.timeline import resolve
+    from voice.tts import TtsError
 
     config = _config(args)
     lang = _lang(config)
@@ -41,10 +44,8 @@ def check(args) -> int:
             if tts is None:
                 tts = _tts(config)
             try:
-                timeline = spoken_timeline(loaded, tts)
-            except _NoVoice as exc:   # still checked, with line lengths estimated from the text
-                from navigator.scene.timeline import resolve
-
+                _, timeline = spoken_timeline(loaded, tts)
+            except TtsError as exc:   # still checked, with line lengths estimated from the text
                 print(message(lang, "estimated", path=path, reason=exc))
                 timeline = resolve(loaded)
         except SceneError as exc:
@@ -54,28 +55,6 @@ def check(args) -> int:
             continue
         print(message(lang, "ok", path=path, seconds=timeline.duration, cues=len(loaded.scene.cues)))
     return 1 if failed else 0
-
-
-class _NoVoice(Exception):
-    """No speech engine for a scene's lines."""
-
-
-def spoken_timeline(loaded, tts):
-    """The timeline with the real lengths of the spoken lines (cached synthesis); overlaps raise SceneError."""
-    from navigator.scene.lines import seconds_from, synthesize_lines
-    from navigator.scene.model import SceneError
-    from navigator.scene.timeline import overlap_problems, resolve
-    from voice.tts import TtsError
-
-    try:
-        spoken = synthesize_lines(loaded, tts)
-    except TtsError as exc:
-        raise _NoVoice(str(exc)) from None
-    timeline = resolve(loaded, seconds_from(spoken, loaded))
-    problems = overlap_problems(loaded, timeline)
-    if problems:
-        raise SceneError(problems)
-    return timeline
 
 
 class Progress:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from navigator.scene.model import LineCue, LoadedScene
-from navigator.scene.timeline import line_language, spoken_text
+from navigator.scene.model import LineCue, LoadedScene, SceneError
+from navigator.scene.timeline import Timeline, line_language, overlap_problems, resolve, spoken_text
 from voice.audio import Audio
 from voice.interfaces import Speech, TextToSpeech
 from voice.lipsync_types import VISEMES, MouthCue
@@ -93,3 +93,15 @@ def seconds_from(spoken: dict[int, Speech], loaded: LoadedScene):
         return by_identity[id(cue)]
 
     return line_seconds
+
+
+def spoken_timeline(loaded: LoadedScene, tts: TextToSpeech,
+                    folder: Path | None = None) -> tuple[dict[int, Speech], Timeline]:
+    """The lines' speech (cached synthesis; TtsError without a voice) and the timeline with their real
+    lengths; SceneError when cues then overlap."""
+    spoken = synthesize_lines(loaded, tts, folder)
+    timeline = resolve(loaded, seconds_from(spoken, loaded))
+    problems = overlap_problems(loaded, timeline)
+    if problems:
+        raise SceneError(problems)
+    return spoken, timeline

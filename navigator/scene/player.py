@@ -15,7 +15,7 @@ import numpy as np
 from navigator.scene.mix import MIX_RATE, mix
 from navigator.scene.model import LoadedScene, SceneError
 from navigator.scene.overlay import OverlayPainter
-from navigator.scene.timeline import SceneState, Timeline, music_gain, overlap_problems, resolve, state_at
+from navigator.scene.timeline import SceneState, Timeline, music_gain, state_at
 from voice.audio import Audio, AudioFileError, read_wav
 from voice.interfaces import Speech, TextToSpeech
 
@@ -47,20 +47,15 @@ class ScenePlayer:
 
     def prepare(self) -> None:
         """Synthesize the lines and resolve the timeline; SceneError when cues overlap with the real lengths."""
-        from navigator.scene.lines import seconds_from, synthesize_lines
+        from navigator.scene.lines import spoken_timeline
         from voice.tts import TtsError
 
         if self.tts is None:
             raise SceneError(f"{self.scene.path}: no text-to-speech engine was given to the player")
         try:
-            self.spoken = synthesize_lines(self.scene, self.tts, self.cache)
+            self.spoken, self.timeline = spoken_timeline(self.scene, self.tts, self.cache)
         except TtsError as exc:
             raise SceneError(f"{self.scene.path}: {exc}") from None
-        timeline = resolve(self.scene, seconds_from(self.spoken, self.scene))
-        problems = overlap_problems(self.scene, timeline)
-        if problems:
-            raise SceneError(problems)
-        self.timeline = timeline
 
     @property
     def duration(self) -> float:
