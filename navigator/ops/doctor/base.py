@@ -32,10 +32,9 @@ class Context:
     """The config the checks look at (the defaults when the file is broken) and the options."""
 
     config: object
-    config_ok: bool = True
     quick: bool = False
     environ: dict = field(default_factory=lambda: dict(os.environ))
-    config_path: object = None     # the file named in fixes (set when the config is broken)
+    config_path: object = None     # the file named in fixes when the config has no source (it is broken)
 
     @property
     def config_file(self):

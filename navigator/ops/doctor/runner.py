@@ -18,15 +18,14 @@ def make_context(config_path, quick: bool = False, environ: dict | None = None) 
     from navigator.errors import UserError
 
     path = config_path or default_config_path()
+    environ = dict(os.environ if environ is None else environ)
     try:
-        config = load_config(path)
-        ctx = Context(config, True, quick, dict(environ if environ is not None else os.environ))
-        return ctx, files.config_file(ctx, None, path)
+        config, problem = load_config(path), None
     except UserError as exc:
-        defaults = KioskConfig().model_copy(update={"source": None})   # paths relative to the project
-        ctx = Context(defaults, False, quick, dict(environ if environ is not None else os.environ))
-        ctx.config_path = path
-        return ctx, files.config_file(ctx, str(exc), path)
+        config = KioskConfig().model_copy(update={"source": None})   # paths relative to the project
+        problem = str(exc)
+    ctx = Context(config, quick, environ, path)
+    return ctx, files.config_file(ctx, problem)
 
 
 CHECKS: tuple[tuple[str, Callable[[Context], Check | list[Check]]], ...] = (
