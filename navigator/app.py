@@ -127,9 +127,9 @@ class VoiceAnswer:
     def __call__(self, text: str, heard_lang: str) -> AnswerReady:
         if self.conversation.streams:
             return self.conversation.ask_streamed(text, self.target(heard_lang))
-        answer = self.conversation.ask(text, self.target(heard_lang))
-        return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
-                           service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
+        from navigator.speech import answer_ready
+
+        return answer_ready(self.conversation.ask(text, self.target(heard_lang)))
 
     def target(self, heard_lang: str) -> str:
         """English when the visitor speaks English ([language] auto_switch), else the language on screen."""

@@ -6,7 +6,7 @@ This is where `voice` (the standalone voice library) meets `navigator.brain`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from navigator.brain.answer import Answer
@@ -72,23 +72,22 @@ class CatalogAnswer:
     conversation: Conversation | None = None
 
     @classmethod
-    def from_config(cls, config: KioskConfig, answerer: Answerer,
-                    conversation: Conversation | None = None) -> "CatalogAnswer":
+    def from_config(cls, config: KioskConfig, answerer: Answerer) -> "CatalogAnswer":
         """The answer callable the config asks for: through a Conversation when [llm] is enabled."""
-        if conversation is None and config.llm.enabled:
-            conversation = build_conversation(config, answerer)
-        return cls(answerer, conversation=conversation)
+        return cls(answerer, conversation=build_conversation(config, answerer) if config.llm.enabled else None)
 
     def __call__(self, text: str, lang: str) -> AnswerReady:
         target = "en" if lang == "en" else ("easy_ja" if self.prefer_easy_japanese else "ja")
         if self.conversation is not None and self.conversation.model is not None:
-            return self._streamed(text, target)
-        answer: Answer = self.conversation.ask(text, target) if self.conversation else self.answerer.ask(text, target)
-        return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
-                           service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
+            return streamed_answer(self.conversation, text, target)
+        ask = self.conversation.ask if self.conversation else self.answerer.ask
+        return answer_ready(ask(text, target))
 
-    def _streamed(self, text: str, target: str) -> AnswerReady:
-        return streamed_answer(self.conversation, text, target)
+
+def answer_ready(answer: Answer) -> AnswerReady:
+    """The voice loop's event for a whole answer."""
+    return AnswerReady(text=answer.text, lang=answer.lang, sentences=tuple(answer.sentences),
+                       service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer)
 
 
 def streamed_answer(conversation: Conversation, text: str, lang: str) -> AnswerReady:
@@ -99,10 +98,7 @@ def streamed_answer(conversation: Conversation, text: str, lang: str) -> AnswerR
     """
     sentences = conversation.stream(text, lang)
     first = next(sentences, None)
-    answer = conversation.draft
-    return AnswerReady(text=answer.text, lang=answer.lang, sentences=(first,) if first else (),
-                       service_ids=tuple(answer.service_ids), urls=tuple(answer.urls), payload=answer,
-                       more=sentences)
+    return replace(answer_ready(conversation.draft), sentences=(first,) if first else (), more=sentences)
 
 
 @dataclass
