@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from navigator.avatar.rig import GESTURE_SECONDS   # pure Python: how long the avatar plays each gesture
 from navigator.scene.messages import message
 from navigator.scene.model import (CameraCue, ExpressionCue, GestureCue, LineCue, LoadedScene, LookCue, LowerThirdCue,
                                    MusicCue, PauseCue, TitleCue, Vec3)
@@ -23,7 +24,6 @@ from navigator.scene.model import (CameraCue, ExpressionCue, GestureCue, LineCue
 EYE_HEIGHT = 1.5             # metres: where a cast member's face is (the built-in guide's head is at ~1.56 m)
 SHOT_DISTANCE = {"close": 1.3, "medium": 2.1, "wide": 3.8}
 SHOT_DROP = {"close": 0.03, "medium": 0.22, "wide": 0.55}   # look a little below the eyes on wider shots
-GESTURE_SECONDS = {"wave": 2.3, "point": 2.3, "bow": 1.8, "nod": 0.8}   # as the avatar plays them
 END_PADDING_S = 1.0
 LineSeconds = Callable[[LineCue, str], float]
 
