@@ -41,14 +41,16 @@ def _existing(path: Path) -> Path:
 
 
 def disk_space(ctx: Context) -> list[Check]:
+    from navigator.ops.logs import log_dir
     from voice.whisper_model import default_cache_dir
 
-    config = ctx.config
+    logs = log_dir(ctx.config)
     checks = []
-    for label, folder in (("logs", config.resolve(config.paths.logs)), ("cache", default_cache_dir())):
-        usage = shutil.disk_usage(_existing(folder))
+    for label, folder in (("logs", logs), ("cache", default_cache_dir())):
+        existing = _existing(folder)
+        usage = shutil.disk_usage(existing)
         free = f"{usage.free / 2**30:.1f} GB free of {usage.total / 2**30:.0f} GB at {folder}"
-        fix = f"free disk space on {_existing(folder)} (old logs: {config.resolve(config.paths.logs)}/*.log.*)"
+        fix = f"free disk space on {existing} (old logs: {logs}/*.log.*)"
         if usage.free < FAIL_BYTES:
             checks.append(Check(f"disk: {label}", FAIL, free, fix))
         elif usage.free < WARN_BYTES:
