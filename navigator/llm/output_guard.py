@@ -138,7 +138,7 @@ def _numbers(text: str) -> set[str]:
             found.add(plain.lstrip("0") or "0")
             found.update(part.lstrip("0") or "0" for part in token.split(",") if part)
         else:
-            value = kanji_number(token.replace("万", "万"))
+            value = kanji_number(token)
             if value is not None:
                 found.add(str(value))
     return found
@@ -160,11 +160,11 @@ class Facts:
     @classmethod
     def of(cls, text: str) -> "Facts":
         text = normalize(text)
+        yen = frozenset(_yen_values(text))
         return cls(urls=frozenset(_url_key(u) for u in _URL.findall(text)),
                    phones=frozenset(_digits(p).replace("81", "0", 1) if p.startswith("+") else _digits(p)
                                     for p in _PHONE.findall(text)),
-                   yen=frozenset(_yen_values(text)),
-                   free=bool(_FREE.search(text)) or 0 in _yen_values(text),
+                   yen=yen, free=bool(_FREE.search(text)) or 0 in yen,
                    floors=frozenset(_floors(text)), dates=frozenset(_dates(text)),
                    days=frozenset(_days(text)),
                    numbers=frozenset(_numbers(text)))
