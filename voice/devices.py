@@ -78,6 +78,19 @@ def _rate_of(device: int | None, kind: str) -> int:
     return int(info["default_samplerate"])
 
 
+def _started(stream):
+    """`stream` started; closed again when it does not start, so a failed attempt keeps no device open."""
+    try:
+        stream.start()
+    except Exception:
+        try:
+            stream.close()
+        except Exception:
+            pass
+        raise
+    return stream
+
+
 class MicrophoneSource:
     """Frames from a microphone, resampled to 16 kHz mono, FRAME samples each."""
 
@@ -94,10 +107,9 @@ class MicrophoneSource:
         channels = max(1, int(sd.query_devices(self._index, "input")["max_input_channels"]))
         for count in dict.fromkeys((1, min(channels, 2), channels)):  # some devices only open in stereo
             try:
-                self._stream = sd.InputStream(device=self._index, samplerate=self.rate, channels=count,
-                                              dtype="float32", blocksize=int(self.rate * 0.02),
-                                              callback=self._callback)
-                self._stream.start()
+                self._stream = _started(sd.InputStream(device=self._index, samplerate=self.rate, channels=count,
+                                                       dtype="float32", blocksize=int(self.rate * 0.02),
+                                                       callback=self._callback))
                 break
             except Exception as exc:
                 error = exc
@@ -165,9 +177,8 @@ class SpeakerSink:
         self.rate = _rate_of(self._index, "output")
         self._block = int(self.rate * self._block_s)
         try:
-            self._stream = sd.OutputStream(device=self._index, samplerate=self.rate, channels=1, dtype="float32",
-                                           blocksize=self._block, latency="low")
-            self._stream.start()
+            self._stream = _started(sd.OutputStream(device=self._index, samplerate=self.rate, channels=1,
+                                                    dtype="float32", blocksize=self._block, latency="low"))
         except Exception as exc:
             self._stream = None
             raise AudioDeviceError(f"cannot open the speaker ({exc})") from None
