@@ -112,6 +112,7 @@ class HeadlessCheck:
         self.voice_frames = self.voice_lag = self.voice_frames_cpu = None
         window.answer_shown.connect(self._answered)
         window.voice_signals.event.connect(self._voice_event)
+        window.lag.start()                  # the event-loop lag is measured for this report only
         self._poll = QTimer(window)
         self._poll.timeout.connect(self._check)
         self._poll.start(100)

@@ -74,7 +74,7 @@ class KioskWindow(QWidget):
         self._caption_timer.setSingleShot(True)
         self._caption_timer.timeout.connect(self._next_caption)
         self.background = Background(parent=self)
-        self.lag = LoopLagProbe(parent=self)
+        self.lag = LoopLagProbe(parent=self)     # started by the headless check that reports it (runner)
         self.voice_signals = _VoiceSignals(self)
         self.voice_signals.event.connect(self.on_voice_event)
         self.voice_signals.level.connect(self._on_level)
@@ -222,10 +222,9 @@ class KioskWindow(QWidget):
 
     # -- start / stop ---------------------------------------------------------------------
     def start(self) -> None:
-        """Build the guide at the view's shape, begin painting frames, listening and measuring (window shown)."""
+        """Build the guide at the view's shape, begin painting frames and listening (window shown)."""
         self._make_guide()
         self.avatar.start()
-        self.lag.start()
         if self.services.voice is not None:
             self.indicator.set_state("starting", self.strings.get("state_starting", self.lang))
             self.services.voice.start(self.voice_signals.event.emit, self.voice_signals.level.emit)
