@@ -111,7 +111,9 @@ def test_extremely_loud_clipped_question(kiosk):
 def test_full_scale_square_wave_and_nan_noise(kiosk):
     t = np.arange(3 * RATE) / RATE
     square = np.sign(np.sin(2 * np.pi * 200 * t)).astype(np.float32)
-    events = one_turn(kiosk, Audio(square))
+    nan_noise = np.random.default_rng(1).normal(0, 0.1, 3 * RATE).astype(np.float32)
+    nan_noise[::7] = np.nan                                 # the name promised it: a driver handing over NaNs
+    events = one_turn(kiosk, Audio(np.concatenate([square, nan_noise])))
     assert not failures(events)
 
 
