@@ -187,6 +187,21 @@ class AvatarStage:
             if hpr:
                 path.setHpr(*hpr)
             self.scene.setLight(path)
+        self._key_light, self._ambient_light = key, ambient
+
+    def set_light_colours(self, key: str | None = None, ambient: str | None = None) -> None:
+        """Recolour the key (directional) and ambient lights ("#rrggbb"); None keeps a light as it is."""
+        for light, colour in ((self._key_light, key), (self._ambient_light, ambient)):
+            if colour:
+                light.setColor(Vec4(*backdrops.hex_color(colour), 1))
+
+    def add_environment(self, path: str | Path) -> None:
+        """Place a glTF/GLB set around the avatars; raises what panda3d-gltf raises on a broken file."""
+        import gltf
+
+        model = gltf.load_model(str(path))
+        node = model if isinstance(model, NodePath) else NodePath(model)
+        node.reparentTo(self.scene)
 
     # ── avatars ────────────────────────────────────────────────────────────────
     def add_avatar(self, model: str | Path | None = None, name: str = "guide",

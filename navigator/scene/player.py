@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from navigator.scene.messages import message
 from navigator.scene.mix import MIX_RATE, mix
 from navigator.scene.model import LoadedScene, SceneError
 from navigator.scene.overlay import OverlayPainter
@@ -99,10 +100,13 @@ class ScenePlayer:
                 if getattr(avatar, "load_warning", None):
                     self.warnings.append(f"{self.scene.path}: {member.name}: {avatar.load_warning}")
                 self._avatars[member.name] = avatar
-            from navigator.scene.stage_extras import add_environment, add_lights
-
-            self.warnings += add_environment(stage, self.scene)
-            add_lights(stage, stage_def)
+            if stage_def.environment:
+                try:
+                    stage.add_environment(self.scene.asset(stage_def.environment))
+                except Exception as exc:  # a broken file must not stop the scene: it plays on the background
+                    self.warnings.append(f"{self.scene.path}: " + message(
+                        self.scene.lang, "environment_failed", path=stage_def.environment, reason=exc))
+            stage.set_light_colours(key=stage_def.key_light, ambient=stage_def.ambient_light)
         except Exception:
             stage.close()
             raise
