@@ -12,8 +12,7 @@ from navigator.ops.doctor.base import FAIL, OK, WARN, Check, Context
 
 LEVEL_SECONDS = 2.0
 NO_CARD_FIX = "no sound card: plug in a USB microphone and speaker / check `pactl list short sources` and `pactl list short sinks`"
-PULSE_FIX = ("PulseAudio not running: `pulseaudio --start` (as the kiosk user); if devices are still missing: "
-             "no sound card: plug in a USB microphone and speaker / check `pactl list short sources`")
+PULSE_FIX = "PulseAudio not running: `pulseaudio --start` (as the kiosk user); if devices are still missing: " + NO_CARD_FIX
 
 
 def pulse_running(environ: dict) -> bool | None:
