@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 import textwrap
 
 from navigator.ops.doctor.base import FAIL, OK, WARN, Check, Context, last_line
@@ -81,7 +82,7 @@ def renderer(ctx: Context, size: tuple[int, int] = (1280, 720)) -> Check:
         if ctx.quick and results:
             break
         try:
-            probe = subprocess.run([_python(), "-c", _PANDA_PROBE, name, str(size[0]), str(size[1]), str(FRAMES)],
+            probe = subprocess.run([sys.executable, "-c", _PANDA_PROBE, name, str(size[0]), str(size[1]), str(FRAMES)],
                                    capture_output=True, text=True, timeout=60, env=ctx.environ)
         except subprocess.TimeoutExpired:
             problems.append(f"{name}: no frame within 60 s")
@@ -103,12 +104,6 @@ def renderer(ctx: Context, size: tuple[int, int] = (1280, 720)) -> Check:
         return Check("display: 3D renderer", WARN, detail, "the avatar will stutter: use [display] renderer \"egl\" "
                      "with a GPU, or a smaller window", data)
     return Check("display: 3D renderer", OK, detail, data=data)
-
-
-def _python() -> str:
-    import sys
-
-    return sys.executable
 
 
 def fonts(ctx: Context) -> Check:
