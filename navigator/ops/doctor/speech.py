@@ -28,9 +28,10 @@ def stt_model(ctx: Context) -> Check:
         return Check("speech recognition", FAIL, str(exc), fix)
     model_file = Path(folder) / "model.bin"
     size = model_file.stat().st_size if model_file.is_file() else 0
-    verified = "sha256 verified" if (Path(folder) / MARKER_NAME).is_file() else "unverified folder"
-    detail = f"{model_file.parent.name}/model.bin ({size / 1e6:.0f} MB, {verified})"
-    data = {"model": str(model_file), "bytes": size, "sha256": MODEL_SHA256 if verified.startswith("sha") else None}
+    verified = (Path(folder) / MARKER_NAME).is_file()
+    checked = "sha256 verified" if verified else "unverified folder"
+    detail = f"{model_file.parent.name}/model.bin ({size / 1e6:.0f} MB, {checked})"
+    data = {"model": str(model_file), "bytes": size, "sha256": MODEL_SHA256 if verified else None}
     if ctx.quick:
         return Check("speech recognition", OK, detail + "; load not tried (--quick)", data=data)
     from voice.stt_whisper import WhisperStt
