@@ -89,7 +89,7 @@ class KioskWindow(QWidget):
         self._heartbeat.start(5000)
         self._transient = QTimer(self)
         self._transient.setSingleShot(True)
-        self._transient.timeout.connect(lambda: [self.banner.clear(c) for c in TRANSIENT_BANNERS])
+        self._transient.timeout.connect(self._clear_transient_banners)
         self.apply_theme()
         self.retranslate()
         self.show_home()
@@ -526,7 +526,7 @@ class KioskWindow(QWidget):
             answer = self.card.answer
             if answer is not None:
                 self.caption(answer.text)
-        if key in ("banner_no_speech", "banner_answer_failed"):
+        if key in TRANSIENT_BANNERS:
             self._restore_indicator()
         if key:
             self._show_banner(key)
@@ -550,6 +550,10 @@ class KioskWindow(QWidget):
         self.banner.show_message(key, self.t(key))
         if key in TRANSIENT_BANNERS:
             self._transient.start(8000)
+
+    def _clear_transient_banners(self) -> None:
+        for code in TRANSIENT_BANNERS:
+            self.banner.clear(code)
 
     # -- session --------------------------------------------------------------------------------------
     def _greet(self) -> None:
@@ -582,12 +586,9 @@ class KioskWindow(QWidget):
         self.text_box.setText("")   # setText also drops the undo history
         self.card.clear()
         self.services_page.fill("", [])
-        self._captions = []
-        self._caption_timer.stop()
         self.subtitles.clear()
         self._cues = {}
-        self.banner.clear("banner_no_speech")
-        self.banner.clear("banner_answer_failed")
+        self._clear_transient_banners()
         if self.scale_index or self.high_contrast:
             self.scale_index, self.high_contrast = 0, False
             self.contrast_button.setChecked(False)
