@@ -10,11 +10,15 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from navigator.brain.answer import Answer
 from navigator.brain.answerer import Answerer
 from navigator.config import load_config
 from navigator.errors import UserError
+
+if TYPE_CHECKING:
+    from navigator.brain.conversation import Conversation
 
 
 def build_answerer(config_path: str | None) -> Answerer:
@@ -22,15 +26,22 @@ def build_answerer(config_path: str | None) -> Answerer:
     return Answerer.from_folder(config.catalog_dir, config.language.default)
 
 
-def answer_function(config_path: str | None) -> Callable[[str, str], Answer]:
-    """(question, lang) → Answer: the Answerer, or a fresh Conversation per question when [llm] is enabled."""
+def build_answering(config_path: str | None) -> tuple[Answerer, Conversation | None]:
+    """The grounded Answerer, and the Conversation with its chat model when [llm] is enabled (else None)."""
     config = load_config(config_path)
     answerer = Answerer.from_folder(config.catalog_dir, config.language.default)
     if not config.llm.enabled:
-        return answerer.ask
+        return answerer, None
     from navigator.brain.conversation import build_conversation
 
-    conversation = build_conversation(config, answerer)
+    return answerer, build_conversation(config, answerer)
+
+
+def answer_function(config_path: str | None) -> Callable[[str, str], Answer]:
+    """(question, lang) → Answer: the Answerer, or a fresh Conversation per question when [llm] is enabled."""
+    answerer, conversation = build_answering(config_path)
+    if conversation is None:
+        return answerer.ask
 
     def ask_new_visitor(question: str, lang: str) -> Answer:
         conversation.reset()
@@ -83,13 +94,7 @@ def render_text(answer: Answer) -> str:
 
 def chat(args, reason: str = "") -> int:
     """A text conversation: the kiosk's answering without display or microphone."""
-    config = load_config(args.config)
-    answerer = Answerer.from_folder(config.catalog_dir, config.language.default)
-    conversation = None
-    if config.llm.enabled:
-        from navigator.brain.conversation import build_conversation
-
-        conversation = build_conversation(config, answerer)
+    answerer, conversation = build_answering(args.config)
     if reason:
         print(reason)
     print("町田市役所 AIナビゲーター（テキスト版）/ Machida City Hall navigator (text mode)")
