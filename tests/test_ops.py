@@ -175,6 +175,18 @@ def test_report_summary_and_chart(tmp_path):
     assert "8 questions" in text and "住民票" in text
 
 
+def test_report_on_a_damaged_database_names_the_file(tmp_path):
+    config_path = tmp_path / "kiosk_config.toml"
+    config_path.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
+                           .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'),
+                           encoding="utf-8")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / DB_NAME).write_text("not a database")
+    result = run_cli("--config", str(config_path), "report")
+    assert result.returncode == 2 and "internal error" not in result.stderr
+    assert f"{tmp_path / 'logs' / DB_NAME}: cannot read the usage counts" in result.stderr
+
+
 def test_report_chart_renders_japanese_glyphs():
     from navigator.ops.report import cjk_font
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from navigator.config import load_config
 from navigator.errors import UserError
@@ -26,7 +27,11 @@ def run(args) -> int:
     if args.days < 1:
         raise UserError("report: --days must be 1 or more")
     db = database(config)
-    summary = summarize(db, args.days, _service_names(config))
+    try:
+        summary = summarize(db, args.days, _service_names(config))
+    except sqlite3.Error as exc:   # a damaged or locked file: say which, not "internal error"
+        raise UserError(f"{db}: cannot read the usage counts ({exc}); if the file is damaged, move it away "
+                        "and the kiosk starts counting afresh") from None
     if args.chart:
         try:
             save_chart(summary, args.chart)
