@@ -187,6 +187,12 @@ def test_report_on_a_damaged_database_names_the_file(tmp_path):
     assert f"{tmp_path / 'logs' / DB_NAME}: cannot read the usage counts" in result.stderr
 
 
+def test_report_chart_in_an_unknown_format_is_one_line(tmp_path):
+    result = run_cli("report", "--chart", str(tmp_path / "usage.txt"))
+    assert result.returncode == 2 and "internal error" not in result.stderr
+    assert "usage.txt: cannot save the chart: Format 'txt' is not supported" in result.stderr
+
+
 def test_report_chart_renders_japanese_glyphs():
     from navigator.ops.report import cjk_font
 

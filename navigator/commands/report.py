@@ -35,7 +35,7 @@ def run(args) -> int:
     if args.chart:
         try:
             save_chart(summary, args.chart)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:   # ValueError: a file type matplotlib cannot write
             raise UserError(f"{args.chart}: cannot save the chart: {exc}") from None
     if args.json:
         print(json.dumps(summary.to_json() | {"database": str(db), "chart": str(args.chart) if args.chart else None},
