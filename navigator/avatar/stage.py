@@ -307,10 +307,10 @@ class AvatarStage:
         on little-endian machines, without the RGB conversion (about 3-5 ms less per frame)."""
         self._draw(t)
         tex = self._texture
-        data = np.frombuffer(tex.getRamImage(), np.uint8)
         if tex.getNumComponents() != 4:
-            return np.concatenate([self._frame()[..., ::-1], np.full((*self._frame().shape[:2], 1), 255, np.uint8)],
-                                  axis=2)
+            rgb = self._frame()
+            return np.concatenate([rgb[..., ::-1], np.full((*rgb.shape[:2], 1), 255, np.uint8)], axis=2)
+        data = np.frombuffer(tex.getRamImage(), np.uint8)
         return np.ascontiguousarray(data.reshape(tex.getYSize(), tex.getXSize(), 4)[::-1])
 
     def _draw(self, t: float | None) -> None:
