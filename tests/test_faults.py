@@ -16,7 +16,7 @@ import pytest
 import sounddevice
 
 from conftest import ROOT, run_cli
-from navigator.ops.soak import TurnSource
+from navigator.ops.soak import Clip, TurnSource
 from navigator.spoken_samples import visitor_audio
 from voice import events as ev
 from voice.devices import AudioDeviceError, ResilientSource, SpeakerSink
@@ -147,7 +147,7 @@ def test_speaker_fails_mid_answer_is_reported_once_and_the_kiosk_continues(kiosk
     fake.fail_after_writes = 30          # 0.6 s into the first answer
     events = Events()
     turns: list[Events] = []
-    clips = [type("Clip", (), {"audio": visitor_audio(q, seed=i), "tail_s": 1.0})()
+    clips = [Clip("question-ja", visitor_audio(q, seed=i))
              for i, q in enumerate(["粗大ごみを出したいんですが", "児童手当の申請をしたいです"])]
     voice = None
 
@@ -180,8 +180,7 @@ def test_no_voice_for_a_language_gives_subtitles_and_one_error(kiosk):
     english = Pyttsx3Tts(speed=0.95).synthesize("How do I throw away oversized garbage?", "en").audio
     pad = np.zeros(8000, np.float32)
     question_en = type(english)(np.concatenate([pad, english.resampled(16000).samples, pad]))
-    clips = [type("Clip", (), {"audio": a, "tail_s": 1.0})()
-             for a in (question_en, visitor_audio("印鑑登録をしたいです"))]
+    clips = [Clip("question-en", question_en), Clip("question-ja", visitor_audio("印鑑登録をしたいです"))]
     events, turns, voice = Events(), [], None
 
     def after(index, clip):
