@@ -16,10 +16,6 @@ def _config(args):
     return load_config(args.config)
 
 
-def _lang(config) -> str:
-    return "en" if config.language.default == "en" else "ja"
-
-
 def _tts(config):
     from navigator.speech import build_tts
 
@@ -29,13 +25,13 @@ def _tts(config):
 def check(args) -> int:
     """Validate scene files; print each problem as `FILE:LINE: message`; exit 1 when there are any."""
     from navigator.scene.lines import spoken_timeline
-    from navigator.scene.messages import message
+    from navigator.scene.messages import config_language, message
     from navigator.scene.model import SceneError, load_scene
     from navigator.scene.timeline import resolve
     from voice.tts import TtsError
 
     config = _config(args)
-    lang = _lang(config)
+    lang = config_language(config)
     tts = None
     failed = False
     for path in args.files:
@@ -86,11 +82,12 @@ class Progress:
 
 def render(args) -> int:
     """Render a scene to MP4 (H.264 + AAC) at a fixed time step, with a .srt beside it."""
+    from navigator.scene.messages import config_language
     from navigator.scene.model import load_scene
     from navigator.scene.render import render_scene
 
     config = _config(args)
-    loaded = load_scene(args.file, lang=_lang(config))
+    loaded = load_scene(args.file, lang=config_language(config))
     size = (parse_size(args.size, smallest=64, largest=(3840, 2160), even=True) if args.size
             else tuple(loaded.scene.resolution))
     fps = loaded.scene.fps if args.fps is None else args.fps

@@ -89,3 +89,8 @@ def message(lang: str, message_id: str, **values) -> str:
     """The message `key` in `lang` ("en" → English, else Japanese), (the id `message_id`) filled with `values`."""
     table = MESSAGES[message_id]
     return table["en" if lang == "en" else "ja"].format(**values)
+
+
+def config_language(config) -> str:
+    """The message language for a kiosk config: its [language] default "en" gives "en", anything else "ja"."""
+    return "en" if config.language.default == "en" else "ja"

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from navigator.errors import UserError
-from navigator.scene.messages import message
+from navigator.scene.messages import config_language, message
 from navigator.tomlfile import key_lines, read_toml
 
 Vec3 = tuple[float, float, float]
@@ -254,10 +254,10 @@ def message_language(config_path: Path | str | None = None) -> str:
     try:
         from navigator.config import load_config
 
-        default = load_config(config_path).language.default
+        config = load_config(config_path)
     except Exception:  # a broken config must not hide the scene's own problems
         return "ja"
-    return "en" if default == "en" else "ja"
+    return config_language(config)
 
 
 def load_scene(path: Path | str, lang: str | None = None, line_seconds=None, config_path: Path | str | None = None) -> LoadedScene:

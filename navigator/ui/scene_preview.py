@@ -20,7 +20,7 @@ from PySide6.QtGui import QFont, QImage, QKeySequence, QPainter, QShortcut
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, QVBoxLayout,
                                QWidget)
 
-from navigator.scene.messages import message
+from navigator.scene.messages import config_language, message
 from navigator.ui.guide import rgb_to_qimage
 
 RELOAD_DELAY_MS = 150          # editors save in several steps (write, rename): wait for the last one
@@ -283,7 +283,7 @@ def run_preview(path: Path, config) -> int:
     from navigator.scene.model import load_scene
     from navigator.speech import build_tts
 
-    lang = "en" if config.language.default == "en" else "ja"
+    lang = config_language(config)
     if not Path(path).is_file():
         load_scene(path, lang=lang)           # raises the one-line "file not found"
     if not has_display_hint(os.environ) and os.name == "posix":
