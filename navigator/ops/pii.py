@@ -58,9 +58,6 @@ def drop_quoted_speech(text: str) -> str:
     return _QUOTED.sub(lambda m: "[speech]" if _looks_spoken(m.group(0)) else m.group(0), text)
 
 
-TAGS = ("[email]", "[my-number]", "[phone]", "[postal-code]", "[address]", "[name]")
-
-
 MAX_CHARS = 20_000   # longer text is cut first: a log line needs no more, and scrubbing stays fast
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 from navigator.ops.usage import LATENCY_BUCKETS, connect
 
 CJK_FONTS = ("Noto Sans CJK JP", "Noto Sans JP", "IPAexGothic", "IPAGothic", "TakaoGothic", "Yu Gothic", "Meiryo")
-OUTCOME_LABELS = {"answered": "回答", "out_of_scope": "対象外", "instruction": "指示（拒否）", "empty": "空"}
 
 
 @dataclass

@@ -67,10 +67,6 @@ class UsageRecorder:
             return cls(None)
         return cls(database(config), store_text=config.privacy.store_transcripts)
 
-    @property
-    def enabled(self) -> bool:
-        return self.path is not None
-
     def record(self, answer, latency_ms: float | None = None, channel: str = "voice") -> bool:
         """Count one answer (navigator.brain.answer.Answer). True when it was stored."""
         if self.path is None:

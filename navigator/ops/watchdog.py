@@ -19,10 +19,6 @@ class Watchdog:
         self.interval_s = int(usec) / 1e6 / 3 if usec.isdigit() and int(usec) > 0 else 5.0
         self._last_ping = float("-inf")
 
-    @property
-    def enabled(self) -> bool:
-        return self.address is not None
-
     def notify(self, message: str) -> bool:
         """Send one notify message; False when not under systemd or the socket is gone (never raises)."""
         if not self.address:
@@ -47,9 +43,3 @@ class Watchdog:
             return False
         self._last_ping = now
         return self.notify("WATCHDOG=1")
-
-    def status(self, text: str) -> bool:
-        return self.notify(f"STATUS={text}")
-
-    def stopping(self) -> bool:
-        return self.notify("STOPPING=1")
