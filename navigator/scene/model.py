@@ -230,9 +230,6 @@ class LoadedScene:
     def cast_member(self, name: str) -> CastMember:
         return next(c for c in self.scene.cast if c.name == name)
 
-    def __getattr__(self, name: str):  # scene fields read through: loaded.title, loaded.cues...
-        return getattr(self.scene, name)
-
 
 def attract_files(folder: Path | str) -> list[Path]:
     """The scene files in `folder` marked `attract = true` (for the kiosk's idle mode), sorted by name.
