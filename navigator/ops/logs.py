@@ -79,19 +79,14 @@ class JsonFormatter(logging.Formatter):
 class SafeRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler that never lets a write error (disk full, removed folder) reach the kiosk.
 
-    The first failure prints one line to stderr; later ones are silent; writing resumes by itself.
+    Every error of its emit() (rollover, opening, writing) arrives in handleError: the first one
+    prints a line to stderr, later ones are silent; writing resumes by itself.
     """
 
     def __init__(self, path: Path, **options):
         self.failures = 0
         self._warned = False
         super().__init__(path, encoding="utf-8", delay=True, **options)
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            super().emit(record)
-        except Exception:  # emit's own errors go to handleError; this catches the rest
-            self.handleError(record)
 
     def handleError(self, record: logging.LogRecord) -> None:
         self.failures += 1
