@@ -15,11 +15,10 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from conftest import ROOT, run_cli  # noqa: E402
-from navigator.app import build_kiosk  # noqa: E402
 from navigator.config import SttSection, load_config  # noqa: E402
 from navigator.spoken_samples import visitor_audio  # noqa: E402
-from navigator.ui.runner import WindowOptions, open_window  # noqa: E402
 from navigator.ui.strings import load_strings  # noqa: E402
+from test_ui import open_kiosk  # noqa: E402,F401  (a fixture)
 from voice import events as ev  # noqa: E402
 from voice.audio import write_wav  # noqa: E402
 from voice.devices import AudioDeviceError  # noqa: E402
@@ -89,20 +88,9 @@ def engines(config):
 
 
 @pytest.fixture
-def voice_kiosk(qtbot):
-    opened = []
-
-    def make(config, **options):
-        options.setdefault("attract", False)
-        kiosk = build_kiosk(config, voice=True, **options)
-        window = open_window(kiosk, WindowOptions(size=(1280, 800)))
-        qtbot.addWidget(window)
-        opened.append(window)
-        return kiosk, window
-
-    yield make
-    for window in opened:
-        window.shutdown()
+def voice_kiosk(open_kiosk):
+    """test_ui's kiosk windows, with the voice loop on."""
+    return lambda config, **options: open_kiosk(config, voice=True, **options)
 
 
 def spoken(text: str):
