@@ -10,11 +10,12 @@ Run: .venv/bin/python scenes/sets/make_lobby.py
 
 from __future__ import annotations
 
-import json
-import struct
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))   # the project root, for navigator.avatar.generate
 
 FLOOR_A, FLOOR_B = (0.86, 0.82, 0.76), (0.78, 0.74, 0.68)
 WALL, WINDOW, FRAME = (0.93, 0.91, 0.87), (0.62, 0.80, 0.95), (0.80, 0.78, 0.74)
@@ -89,42 +90,26 @@ def lobby() -> Mesh:
 
 
 def write_glb(mesh: Mesh, path: Path) -> None:
+    """Write `mesh` as one vertex-coloured primitive, packed by the avatar generator's GLB writer."""
+    from navigator.avatar.generate import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, FLOAT, UINT, _Writer, glb_bytes
+
     # Panda3D z-up (x, y, z) -> glTF y-up (x, z, -y)
     pos = np.array([(x, z, -y) for x, y, z in mesh.positions], np.float32)
     nor = np.array([(x, z, -y) for x, y, z in mesh.normals], np.float32)
-    col = np.array(mesh.colours, np.float32)
-    idx = np.array(mesh.indices, np.uint32)
-    chunks = [pos.tobytes(), nor.tobytes(), col.tobytes(), idx.tobytes()]
-    offsets, binary = [], b""
-    for chunk in chunks:
-        offsets.append(len(binary))
-        binary += chunk + b"\0" * (-len(chunk) % 4)
-    views = [{"buffer": 0, "byteOffset": o, "byteLength": len(c)} for o, c in zip(offsets, chunks)]
-    views[3]["target"], views[0]["target"] = 34963, 34962
-    views[1]["target"] = views[2]["target"] = 34962
-    accessors = [
-        {"bufferView": 0, "componentType": 5126, "count": len(pos), "type": "VEC3",
-         "min": pos.min(0).tolist(), "max": pos.max(0).tolist()},
-        {"bufferView": 1, "componentType": 5126, "count": len(nor), "type": "VEC3"},
-        {"bufferView": 2, "componentType": 5126, "count": len(col), "type": "VEC4"},
-        {"bufferView": 3, "componentType": 5125, "count": len(idx), "type": "SCALAR"},
-    ]
+    w = _Writer()
+    attributes = {"POSITION": w.add(pos, FLOAT, "VEC3", ARRAY_BUFFER, minmax=True),
+                  "NORMAL": w.add(nor, FLOAT, "VEC3", ARRAY_BUFFER),
+                  "COLOR_0": w.add(np.array(mesh.colours, np.float32), FLOAT, "VEC4", ARRAY_BUFFER)}
+    indices = w.add(np.array(mesh.indices, np.uint32), UINT, "SCALAR", ELEMENT_ARRAY_BUFFER)
     document = {
         "asset": {"version": "2.0", "generator": "scenes/sets/make_lobby.py"},
         "scene": 0, "scenes": [{"nodes": [0]}], "nodes": [{"mesh": 0, "name": "lobby"}],
-        "meshes": [{"name": "lobby", "primitives": [{"attributes": {"POSITION": 0, "NORMAL": 1, "COLOR_0": 2},
-                                                     "indices": 3, "material": 0}]}],
+        "meshes": [{"name": "lobby", "primitives": [{"attributes": attributes, "indices": indices, "material": 0}]}],
         "materials": [{"name": "painted", "pbrMetallicRoughness": {"baseColorFactor": [1, 1, 1, 1],
                                                                    "metallicFactor": 0.0, "roughnessFactor": 1.0}}],
-        "buffers": [{"byteLength": len(binary)}], "bufferViews": views, "accessors": accessors,
+        "buffers": [{"byteLength": len(w.blob)}], "bufferViews": w.views, "accessors": w.accessors,
     }
-    text = json.dumps(document, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 4)
-    total = 12 + 8 + len(text) + 8 + len(binary)
-    with open(path, "wb") as file:
-        file.write(struct.pack("<III", 0x46546C67, 2, total))
-        file.write(struct.pack("<II", len(text), 0x4E4F534A) + text)
-        file.write(struct.pack("<II", len(binary), 0x004E4942) + binary)
+    Path(path).write_bytes(glb_bytes(document, bytes(w.blob)))
 
 
 if __name__ == "__main__":
