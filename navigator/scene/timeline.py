@@ -76,13 +76,17 @@ class ExpressionState:
 class SceneState:
     t: float
     camera: CameraPose
-    speaking: TimedCue | None
     overlays: tuple[OverlayItem, ...]
     expressions: dict[str, ExpressionState]
     looks: dict[str, object]
     gestures: tuple[TimedCue, ...]
     music_gain: float
-    lines: tuple[TimedCue, ...] = field(default=())
+    lines: tuple[TimedCue, ...] = field(default=())    # the lines being spoken at t, in file order
+
+    @property
+    def speaking(self) -> TimedCue | None:
+        """The first line being spoken (its subtitle is shown)."""
+        return self.lines[0] if self.lines else None
 
     @property
     def subtitle(self) -> str | None:
@@ -340,6 +344,6 @@ def state_at(loaded: LoadedScene, timeline: Timeline, t: float) -> SceneState:
         elif isinstance(item.cue, LookCue) and item.start >= look_starts.get(item.cue.who, -math.inf):
             looks[item.cue.who], look_starts[item.cue.who] = item.cue.target, item.start
     gestures = tuple(c for c in active if isinstance(c.cue, GestureCue))
-    return SceneState(t=t, camera=camera_at(loaded, timeline, t), speaking=speaking, overlays=tuple(overlays),
+    return SceneState(t=t, camera=camera_at(loaded, timeline, t), overlays=tuple(overlays),
                       expressions=expressions, looks=looks, gestures=gestures,
                       music_gain=music_gain(loaded, timeline, t), lines=lines)
