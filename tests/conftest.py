@@ -28,6 +28,18 @@ def answerer(catalog):
     return Answerer(catalog)
 
 
+def edited_config(folder: Path, *edits: tuple[str, str]) -> Path:
+    """kiosk_config.toml copied into `folder` with each (old, new) text edit made (old must be there), and
+    the catalog path made absolute so the copy works from its folder; returns the copy's path."""
+    text = (ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
+    for old, new in (('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'), *edits):
+        assert old in text, f"kiosk_config.toml no longer has {old!r}"
+        text = text.replace(old, new)
+    path = folder / "kiosk_config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def run_cli(*args: str, stdin: str | None = None, cwd: Path = ROOT, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `python -m navigator ARGS` as a visitor's operator would, capturing its output.
 

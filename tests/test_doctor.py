@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import edited_config, run_cli
 from pulse import PulseCard
 
 
@@ -75,9 +75,7 @@ def test_one_screen_table_with_fixes(tmp_path):
 
 
 def test_broken_config_is_a_fail_naming_the_line(tmp_path):
-    config = tmp_path / "kiosk_config.toml"
-    config.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8").replace("volume = 1.0", "volume = 7.0"),
-                      encoding="utf-8")
+    config = edited_config(tmp_path, ("volume = 1.0", "volume = 7.0"))
     code, report = doctor_json("--quick", config=config, env=bare_env(tmp_path))
     check = by_name(report)["config"]
     line = next(n for n, text in enumerate(config.read_text().splitlines(), 1) if text.startswith("volume"))
@@ -92,11 +90,7 @@ def test_corrupt_speech_model_names_the_file_and_the_fix(tmp_path):
     broken = tmp_path / "whisper"
     shutil.copytree(good, broken, ignore=shutil.ignore_patterns("model.bin", ".verified.json"))
     (broken / "model.bin").write_bytes((good / "model.bin").read_bytes()[:1_000_000])   # truncated copy
-    config = tmp_path / "kiosk_config.toml"
-    config.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
-                      .replace('model = "base"', f'model = "{broken}"')
-                      .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'),
-                      encoding="utf-8")
+    config = edited_config(tmp_path, ('model = "base"', f'model = "{broken}"'))
     code, report = doctor_json(config=config, env=bare_env(tmp_path))
     check = by_name(report)["speech recognition"]
     assert code == 1 and check["status"] == "FAIL"
@@ -105,10 +99,7 @@ def test_corrupt_speech_model_names_the_file_and_the_fix(tmp_path):
 
 
 def test_a_configured_microphone_that_is_missing_is_named(card, tmp_path):
-    config = tmp_path / "kiosk_config.toml"
-    config.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
-                      .replace('input_device = ""', 'input_device = "USB Conference"')
-                      .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'), encoding="utf-8")
+    config = edited_config(tmp_path, ('input_device = ""', 'input_device = "USB Conference"'))
     code, report = doctor_json("--quick", config=config, env={**card.kiosk_env(), "QT_QPA_PLATFORM": "offscreen"})
     microphone = by_name(report)["sound: microphone"]
     assert code == 1 and microphone["status"] == "FAIL"

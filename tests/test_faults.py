@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import sounddevice
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, edited_config, run_cli
 from navigator.ops.soak import Clip, TurnSource
 from navigator.spoken_samples import visitor_audio
 from voice import events as ev
@@ -206,10 +206,7 @@ def test_corrupt_speech_model_is_named_with_the_fix(tmp_path):
     broken = tmp_path / "whisper"
     shutil.copytree(good, broken, ignore=shutil.ignore_patterns("model.bin", ".verified.json"))
     (broken / "model.bin").write_bytes((good / "model.bin").read_bytes()[:5_000_000])
-    config = tmp_path / "kiosk_config.toml"
-    config.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
-                      .replace('model = "base"', f'model = "{broken}"')
-                      .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'), encoding="utf-8")
+    config = edited_config(tmp_path, ('model = "base"', f'model = "{broken}"'))
     question = tmp_path / "q.wav"
     from voice.audio import write_wav
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, edited_config, run_cli
 from navigator.brain.answer import Answer
 from navigator.config import load_config
 from navigator.ops.config_watch import ConfigWatcher
@@ -150,10 +150,7 @@ def test_usage_on_a_broken_disk_never_raises(tmp_path):
 
 
 def test_report_summary_and_chart(tmp_path):
-    config_path = tmp_path / "kiosk_config.toml"
-    config_path.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
-                           .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"')
-                           .replace("usage_stats = false", "usage_stats = true"), encoding="utf-8")
+    config_path = edited_config(tmp_path, ("usage_stats = false", "usage_stats = true"))
     recorder = UsageRecorder.from_config(load_config(config_path))
     for _ in range(5):
         recorder.record(answer(), latency_ms=400)
@@ -176,10 +173,7 @@ def test_report_summary_and_chart(tmp_path):
 
 
 def test_report_on_a_damaged_database_names_the_file(tmp_path):
-    config_path = tmp_path / "kiosk_config.toml"
-    config_path.write_text((ROOT / "kiosk_config.toml").read_text(encoding="utf-8")
-                           .replace('catalog = "assets/catalog"', f'catalog = "{ROOT / "assets/catalog"}"'),
-                           encoding="utf-8")
+    config_path = edited_config(tmp_path)
     (tmp_path / "logs").mkdir()
     (tmp_path / "logs" / DB_NAME).write_text("not a database")
     result = run_cli("--config", str(config_path), "report")
