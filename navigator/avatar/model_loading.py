@@ -180,11 +180,8 @@ def load_model(path: Path):
     path = Path(path)
     stat = path.stat() if path.is_file() else None
     key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size) if stat else None
-    if key not in _loaded or key is None:
-        template = _convert(path)
-        if key is None:
-            return template
-        _loaded[key] = template
+    if key not in _loaded:
+        _loaded[key] = _convert(path)   # a missing file (key None) raises AvatarModelError here
     root, mapping = _loaded[key]
     return NodePath(root.node().copySubgraph()), mapping
 
