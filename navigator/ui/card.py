@@ -24,11 +24,7 @@ class AnswerCard(QFrame):
         self.qr_px = 360
         self._details = QVBoxLayout()
         self._details.setSpacing(10)
-        details = QWidget()
-        details.setLayout(self._details)
-        scroll = QScrollArea()
-        scroll.setWidget(details)
-        scroll.setWidgetResizable(True)
+        scroll = _scrolled(self._details)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.qr = QLabel()
         self.qr.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -70,9 +66,7 @@ class AnswerCard(QFrame):
         if card.alternatives:
             self._add(label(text("card_also"), "heading"))
             for service_id, name in card.alternatives:
-                other = WrapButton(f"▶ {name}", "service")
-                other.clicked.connect(lambda _=False, s=service_id: self.alternative_chosen.emit(s))
-                self._add(other)
+                self._add(_service_button(service_id, name, self.alternative_chosen))
         self._details.addStretch(1)
         self._set_qr(card.qr_url, lang, card.qr_label)
         if not card.qr_url:
@@ -103,10 +97,7 @@ class AnswerCard(QFrame):
         self._details.addWidget(widget)
 
     def _clear_details(self) -> None:
-        while self._details.count():
-            item = self._details.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        _empty(self._details)
 
 
 class CategoryGrid(QWidget):
@@ -122,8 +113,7 @@ class CategoryGrid(QWidget):
         self.buttons: dict[str, object] = {}
 
     def fill(self, categories: list[tuple[str, str]]) -> None:
-        while self._grid.count():
-            self._grid.takeAt(0).widget().deleteLater()
+        _empty(self._grid)
         self.buttons = {}
         for index, (category_id, name) in enumerate(categories):
             widget = WrapButton(name, "category")
@@ -142,27 +132,43 @@ class ServiceList(QWidget):
         self.heading = label("", "heading")
         self._list = QVBoxLayout()
         self._list.setSpacing(10)
-        inner = QWidget()
-        inner.setLayout(self._list)
-        scroll = QScrollArea()
-        scroll.setWidget(inner)
-        scroll.setWidgetResizable(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(_scrolled(self._list), 1)
         self.buttons: dict[str, object] = {}
 
     def fill(self, heading: str, services: list[tuple[str, str]]) -> None:
         self.heading.setText(heading)
-        while self._list.count():
-            item = self._list.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+        _empty(self._list)
         self.buttons = {}
         for service_id, name in services:
-            widget = WrapButton(f"▶ {name}", "service")
-            widget.clicked.connect(lambda _=False, s=service_id: self.chosen.emit(s))
+            widget = _service_button(service_id, name, self.chosen)
             self.buttons[service_id] = widget
             self._list.addWidget(widget)
         self._list.addStretch(1)
+
+
+def _service_button(service_id: str, name: str, chosen) -> WrapButton:
+    """A big button naming a service; a tap emits its id on `chosen`."""
+    widget = WrapButton(f"▶ {name}", "service")
+    widget.clicked.connect(lambda _=False: chosen.emit(service_id))
+    return widget
+
+
+def _scrolled(layout: QVBoxLayout) -> QScrollArea:
+    """`layout` in a vertically scrolling area."""
+    inner = QWidget()
+    inner.setLayout(layout)
+    scroll = QScrollArea()
+    scroll.setWidget(inner)
+    scroll.setWidgetResizable(True)
+    return scroll
+
+
+def _empty(layout) -> None:
+    """Remove everything from `layout`; its widgets are deleted."""
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
