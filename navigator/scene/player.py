@@ -125,8 +125,7 @@ class ScenePlayer:
         self._apply(state)
         camera = state.camera
         stage.set_camera(position=camera.position, look_at=camera.look_at, fov=camera.fov)
-        frame = np.array(stage.render(t), dtype=np.uint8, copy=True)
-        return self.painter.paint(frame, state.overlays)
+        return self.painter.paint(stage.render(t), state.overlays)   # a new array each frame: painted in place
 
     def _set(self, name: str, what: str, value, apply) -> None:
         """Call `apply` only when the value changed since the last frame."""
