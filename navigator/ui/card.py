@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QScrollA
 from navigator.brain.answer import Answer
 from navigator.ui.qr import qr_image
 from navigator.ui.strings import Strings
-from navigator.ui.widgets import WrapButton, label
+from navigator.ui.widgets import WrapButton, empty_layout, label
 
 
 class AnswerCard(QFrame):
@@ -97,7 +97,7 @@ class AnswerCard(QFrame):
         self._details.addWidget(widget)
 
     def _clear_details(self) -> None:
-        _empty(self._details)
+        empty_layout(self._details)
 
 
 class CategoryGrid(QWidget):
@@ -113,7 +113,7 @@ class CategoryGrid(QWidget):
         self.buttons: dict[str, object] = {}
 
     def fill(self, categories: list[tuple[str, str]]) -> None:
-        _empty(self._grid)
+        empty_layout(self._grid)
         self.buttons = {}
         for index, (category_id, name) in enumerate(categories):
             widget = WrapButton(name, "category")
@@ -140,7 +140,7 @@ class ServiceList(QWidget):
 
     def fill(self, heading: str, services: list[tuple[str, str]]) -> None:
         self.heading.setText(heading)
-        _empty(self._list)
+        empty_layout(self._list)
         self.buttons = {}
         for service_id, name in services:
             widget = _service_button(service_id, name, self.chosen)
@@ -164,11 +164,3 @@ def _scrolled(layout: QVBoxLayout) -> QScrollArea:
     scroll.setWidget(inner)
     scroll.setWidgetResizable(True)
     return scroll
-
-
-def _empty(layout) -> None:
-    """Remove everything from `layout`; its widgets are deleted."""
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget():
-            item.widget().deleteLater()

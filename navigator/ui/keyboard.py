@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from navigator.ui.widgets import button
+from navigator.ui.widgets import button, empty_layout
 
 KANA_ROWS = ("あいうえお", "かきくけこ", "さしすせそ", "たちつてと", "なにぬねの", "はひふへほ", "まみむめも",
              "やゆよゃゅ", "らりるれろ", "わをんっょ", "がぎぐげご", "ざじずぜぞ", "だぢづでど", "ばびぶべぼ",
@@ -56,8 +56,7 @@ class OnScreenKeyboard(QFrame):
         self.target.insert(text)
 
     def _build(self, rows: tuple[str, ...], columns_are_rows: bool) -> None:
-        while self._keys.count():
-            self._keys.takeAt(0).widget().deleteLater()
+        empty_layout(self._keys)
         for r, row in enumerate(rows):
             for c, char in enumerate(row):
                 key = button(char, "key", lambda _=False, ch=char: self.type(ch))

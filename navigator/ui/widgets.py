@@ -210,6 +210,14 @@ class WrapButton(QPushButton):
         return QSize(width, super().minimumSizeHint().height())
 
 
+def empty_layout(layout) -> None:
+    """Remove everything from `layout`; its widgets are deleted."""
+    while layout.count():
+        item = layout.takeAt(0)
+        if item.widget():
+            item.widget().deleteLater()
+
+
 def button(text: str, name: str = "", on_click=None) -> QPushButton:
     widget = QPushButton(text)
     if name:
