@@ -16,14 +16,15 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from navigator.avatar import rig   # pure Python: the avatar's controls
 from navigator.errors import UserError
 from navigator.scene.messages import config_language, message
 from navigator.tomlfile import key_lines, read_toml
 
 Vec3 = tuple[float, float, float]
 Ease = Literal["linear", "in", "out", "in_out"]
-Expression = Literal["neutral", "happy", "sad", "surprised"]
-Gesture = Literal["wave", "point", "bow", "nod"]
+Expression = Literal[rig.EXPRESSIONS]      # what the avatar can show and do
+Gesture = Literal[rig.GESTURES]
 MODEL_SUFFIXES = (".glb", ".gltf", ".vrm")
 AUDIO_SUFFIXES = (".wav", ".ogg", ".flac")
 BUILTIN_BACKGROUNDS = ("lobby", "sky", "studio")
