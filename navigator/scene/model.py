@@ -67,8 +67,6 @@ class Stage(_Strict):
     @classmethod
     def _background(cls, value):
         values = [value] if isinstance(value, str) else list(value)
-        import re
-
         for item in values:
             if isinstance(value, str) and item in BUILTIN_BACKGROUNDS:
                 continue
@@ -404,8 +402,6 @@ def validation_problems(exc: ValidationError, path: Path, text: str, lang: str) 
             text_ = message(lang, "cue_type_unknown_suggest" if close else "cue_type_unknown", value=ctx.get("tag"), types=", ".join(CUE_TYPES),
                             suggest=close[0] if close else "")
         elif kind == "literal_error":
-            import re
-
             choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
             text_ = message(lang, "choice", key=name, value=value, choices=("、" if lang != "en" else ", ").join(
                 f'"{c}"' for c in choices))
