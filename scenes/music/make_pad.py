@@ -55,5 +55,6 @@ def pad() -> np.ndarray:
 
 if __name__ == "__main__":
     path = Path(__file__).with_name("soft_pad.ogg")
-    soundfile.write(path, pad(), RATE, format="OGG", subtype="VORBIS")
-    print(f"{path}: {len(pad()) / RATE:.1f} s")
+    samples = pad()
+    soundfile.write(path, samples, RATE, format="OGG", subtype="VORBIS")
+    print(f"{path}: {len(samples) / RATE:.1f} s")
