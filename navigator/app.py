@@ -109,8 +109,10 @@ class _LockedStream:
     def close(self) -> None:
         if self._open:
             self._open = False
-            getattr(self._sentences, "close", lambda: None)()
-            self._release()
+            try:
+                getattr(self._sentences, "close", lambda: None)()
+            finally:
+                self._release()     # whatever the model's stream does on closing, typing is never locked out
 
     __del__ = close
 
