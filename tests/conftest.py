@@ -28,6 +28,18 @@ def answerer(catalog):
     return Answerer(catalog)
 
 
+@pytest.fixture(scope="session")
+def kiosk_voice(catalog):
+    """(engines, answer, pipeline settings) of the shipped kiosk_config.toml: the real Silero VAD, Whisper,
+    OpenJTalk/pyttsx3 and the catalog's answers, for tests that run a VoicePipeline."""
+    from navigator.brain.answerer import Answerer
+    from navigator.config import load_config
+    from navigator.speech import CatalogAnswer, build_engines, pipeline_config
+
+    config = load_config(ROOT / "kiosk_config.toml")
+    return build_engines(config, catalog), CatalogAnswer(Answerer(catalog, "ja")), pipeline_config(config)
+
+
 def edited_config(folder: Path, *edits: tuple[str, str]) -> Path:
     """kiosk_config.toml copied into `folder` with each (old, new) text edit made (old must be there), and
     the catalog path made absolute so the copy works from its folder; returns the copy's path."""

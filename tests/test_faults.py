@@ -12,7 +12,6 @@ import threading
 import time
 
 import numpy as np
-import pytest
 import sounddevice
 
 from conftest import ROOT, edited_config, run_cli
@@ -22,19 +21,6 @@ from voice import events as ev
 from voice.devices import AudioDeviceError, ResilientSource, SpeakerSink
 from voice.files import BufferSink, BufferSource
 from voice.pipeline import VoicePipeline
-
-
-@pytest.fixture(scope="module")
-def kiosk():
-    from navigator.brain.answerer import Answerer
-    from navigator.catalog import load_catalog
-    from navigator.config import load_config
-    from navigator.speech import CatalogAnswer, build_engines, pipeline_config
-
-    config = load_config(ROOT / "kiosk_config.toml")
-    catalog = load_catalog(config.catalog_dir)
-    engines = build_engines(config, catalog)
-    return engines, CatalogAnswer(Answerer(catalog, "ja")), pipeline_config(config)
 
 
 class Events(list):
@@ -48,12 +34,12 @@ class Events(list):
         return [e for e in self.of(ev.StageError) if e.code == code]
 
 
-def pipeline(kiosk, source, sink, events, tts=None) -> VoicePipeline:
-    engines, answer, settings = kiosk
+def pipeline(kiosk_voice, source, sink, events, tts=None) -> VoicePipeline:
+    engines, answer, settings = kiosk_voice
     return VoicePipeline(source, sink, engines.vad_factory(), engines.stt, tts or engines.tts, answer, events, settings)
 
 
-def test_microphone_disappears_mid_question_and_returns(kiosk):
+def test_microphone_disappears_mid_question_and_returns(kiosk_voice):
     first, second = visitor_audio("住民票の写しがほしいです"), visitor_audio("マイナンバーカードを作りたい", seed=1)
     opened: list[str] = []
 
@@ -79,7 +65,7 @@ def test_microphone_disappears_mid_question_and_returns(kiosk):
 
     events = Events()
     source = ResilientSource(open_microphone, backoff=(0.05, 0.1))
-    voice = pipeline(kiosk, source, BufferSink(), events)
+    voice = pipeline(kiosk_voice, source, BufferSink(), events)
     source.on_event = events
     voice.run()   # returns when the (reconnected) microphone ends: the loop survived
 
@@ -140,7 +126,7 @@ class FakePortAudio:
         return Stream()
 
 
-def test_speaker_fails_mid_answer_is_reported_once_and_the_kiosk_continues(kiosk, monkeypatch):
+def test_speaker_fails_mid_answer_is_reported_once_and_the_kiosk_continues(kiosk_voice, monkeypatch):
     fake = FakePortAudio()
     monkeypatch.setattr("voice.devices._sd", lambda: fake)
     speaker = SpeakerSink("USB", retry_s=0.2)
@@ -159,7 +145,7 @@ def test_speaker_fails_mid_answer_is_reported_once_and_the_kiosk_continues(kiosk
         turns.append(Events(events))
 
     source = TurnSource(clips, 2, before, after, pause_s=0.5)
-    voice = pipeline(kiosk, source, speaker, events)
+    voice = pipeline(kiosk_voice, source, speaker, events)
     voice.run()
 
     first, second = turns
@@ -172,7 +158,7 @@ def test_speaker_fails_mid_answer_is_reported_once_and_the_kiosk_continues(kiosk
     assert speaker.play(visitor_audio("はい")) and fake.written > written_before
 
 
-def test_no_voice_for_a_language_gives_subtitles_and_one_error(kiosk):
+def test_no_voice_for_a_language_gives_subtitles_and_one_error(kiosk_voice):
     from voice.tts import SpeechRouter
     from voice.tts_openjtalk import OpenJTalkTts
     from voice.tts_pyttsx3 import Pyttsx3Tts
@@ -189,7 +175,7 @@ def test_no_voice_for_a_language_gives_subtitles_and_one_error(kiosk):
         events.clear()
 
     japanese_only = SpeechRouter(japanese=OpenJTalkTts(), other=None)   # [tts] other = "none"
-    voice = pipeline(kiosk, TurnSource(clips, 2, lambda i, c: None, after, pause_s=0.5), BufferSink(), events,
+    voice = pipeline(kiosk_voice, TurnSource(clips, 2, lambda i, c: None, after, pause_s=0.5), BufferSink(), events,
                      tts=japanese_only)
     voice.run()
     english_turn, japanese_turn = turns

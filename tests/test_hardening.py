@@ -70,20 +70,8 @@ def test_personal_data_filter_is_fast_on_any_input(text):
     assert time.perf_counter() - started < 1.0
 
 
-@pytest.fixture(scope="module")
-def kiosk():
-    from navigator.brain.answerer import Answerer
-    from navigator.catalog import load_catalog
-    from navigator.config import load_config
-    from navigator.speech import CatalogAnswer, build_engines, pipeline_config
-
-    config = load_config(ROOT / "kiosk_config.toml")
-    catalog = load_catalog(config.catalog_dir)
-    return build_engines(config, catalog), CatalogAnswer(Answerer(catalog, "ja")), pipeline_config(config)
-
-
-def one_turn(kiosk, audio: Audio) -> list:
-    engines, answer, settings = kiosk
+def one_turn(kiosk_voice, audio: Audio) -> list:
+    engines, answer, settings = kiosk_voice
     events: list = []
     voice = VoicePipeline(BufferSource(audio), BufferSink(), engines.vad_factory(), engines.stt, engines.tts, answer,
                           events.append, settings)
@@ -96,33 +84,33 @@ def failures(events) -> list:
     return [e for e in events if isinstance(e, ev.StageError) and e.code != ev.ErrorCode.NO_SPEECH]
 
 
-def test_empty_audio(kiosk):
-    events = one_turn(kiosk, Audio(np.zeros(0, np.float32)))
+def test_empty_audio(kiosk_voice):
+    events = one_turn(kiosk_voice, Audio(np.zeros(0, np.float32)))
     assert not failures(events) and not any(isinstance(e, ev.AnswerReady) for e in events)
 
 
-def test_extremely_loud_clipped_question(kiosk):
+def test_extremely_loud_clipped_question(kiosk_voice):
     question = visitor_audio("粗大ごみを出したいんですが")
-    events = one_turn(kiosk, Audio(np.clip(question.samples * 8, -1, 1)))
+    events = one_turn(kiosk_voice, Audio(np.clip(question.samples * 8, -1, 1)))
     answers = [e for e in events if isinstance(e, ev.AnswerReady)]
     assert not failures(events) and answers and answers[0].service_ids[0] == "oversized-garbage"
 
 
-def test_full_scale_square_wave_and_nan_noise(kiosk):
+def test_full_scale_square_wave_and_nan_noise(kiosk_voice):
     t = np.arange(3 * RATE) / RATE
     square = np.sign(np.sin(2 * np.pi * 200 * t)).astype(np.float32)
     nan_noise = np.random.default_rng(1).normal(0, 0.1, 3 * RATE).astype(np.float32)
     nan_noise[::7] = np.nan                                 # the name promised it: a driver handing over NaNs
-    events = one_turn(kiosk, Audio(np.concatenate([square, nan_noise])))
+    events = one_turn(kiosk_voice, Audio(np.concatenate([square, nan_noise])))
     assert not failures(events)
 
 
-def test_endless_speech_is_cut_at_the_utterance_cap(kiosk):
+def test_endless_speech_is_cut_at_the_utterance_cap(kiosk_voice):
     parts = [visitor_audio(q, seed=i, lead_s=0.05, tail_s=0.05).samples
              for i, q in enumerate(["住民票の写しがほしいです", "印鑑登録をしたいです"] * 5)]
     long_talk = Audio(np.concatenate(parts))            # ~20 s without a pause
     assert long_talk.seconds > 16
-    events = one_turn(kiosk, long_talk)
+    events = one_turn(kiosk_voice, long_talk)
     ended = [e for e in events if isinstance(e, ev.SpeechEnded)]
     assert not failures(events) and ended and ended[0].audio.seconds <= 15 + 1.5
 
