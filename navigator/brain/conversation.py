@@ -52,7 +52,6 @@ class Conversation:
     history: list[Turn] = field(default_factory=list)
     model: "ChatModel | None" = None     # the optional chat model ([llm] enabled = true)
     _turn: "LlmTurn | None" = field(default=None, repr=False)
-    _pending: Answer | None = field(default=None, repr=False)
 
     def ask(self, question: str, lang: str = "auto") -> Answer:
         if self.model is None:
@@ -71,7 +70,6 @@ class Conversation:
         grounded = self.answerer.ask(question, lang)
         self._turn = self._model_turn(question, grounded)
         if self._turn is None:
-            self._pending = grounded
             self._remember(question, grounded)
             yield from grounded.sentences
             return
@@ -84,9 +82,7 @@ class Conversation:
     @property
     def draft(self) -> Answer | None:
         """The answer being streamed: its service, card and URLs are known before the first sentence ends."""
-        if self._turn is not None:
-            return self._turn.answer
-        return self._pending if self._pending is not None else self.last
+        return self._turn.answer if self._turn is not None else self.last   # no model turn: already remembered
 
     @property
     def last(self) -> Answer | None:
@@ -95,7 +91,7 @@ class Conversation:
     def reset(self) -> None:
         """Forget everything the visitor said."""
         self.history.clear()
-        self._turn = self._pending = None
+        self._turn = None
 
     def _remember(self, question: str, answer: Answer, greeting: bool = False) -> None:
         self.history.append(Turn(question, answer, greeting))
