@@ -108,3 +108,15 @@ def test_a_reset_during_a_streamed_answer_does_not_wait_and_forgets_the_visitor(
         assert not shared.conversation.history           # ... and the visitor is forgotten as it lets go
         assert shared.ask("住民票がほしい", "ja").service_ids[0] == "residence-certificate"
         assert len(shared.conversation.history) == 1
+
+
+def test_a_reset_that_comes_as_a_turn_lets_go_is_applied_before_the_next_question(answerer, catalog):
+    from navigator.app import SharedConversation
+
+    shared = SharedConversation(Conversation(answerer), catalog)
+    shared.ask(DAYCARE_Q, "ja")
+    shared._lock.acquire()        # a turn holds the conversation and has already looked for a pending reset ...
+    shared.reset()                # ... when the idle reset comes (it cannot take the lock) ...
+    shared._lock.release()        # ... and then lets go
+    assert shared.ask("住民票がほしい", "ja").service_ids[0] == "residence-certificate"
+    assert [turn.question for turn in shared.conversation.history] == ["住民票がほしい"]   # the last visitor is gone
