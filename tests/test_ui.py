@@ -31,14 +31,14 @@ def config():
 
 @pytest.fixture
 def open_kiosk(qtbot):
-    """Opens kiosk windows (1280x800, not locked) and shuts them down after the test."""
+    """Opens kiosk windows (1280x800 unless `size` says otherwise, not locked) and shuts them down after the test."""
     opened = []
 
-    def make(config, **kiosk_options):
+    def make(config, size=(1280, 800), **kiosk_options):
         kiosk_options.setdefault("voice", False)
         kiosk_options.setdefault("attract", False)
         kiosk = build_kiosk(config, **kiosk_options)
-        window = open_window(kiosk, WindowOptions(size=(1280, 800)))
+        window = open_window(kiosk, WindowOptions(size=size))
         qtbot.addWidget(window)
         opened.append(window)
         return kiosk, window
@@ -235,17 +235,12 @@ def test_portrait_layout_fits_a_1080x1920_screen(open_kiosk, qtbot, config):
     from navigator.config import KioskSection
 
     portrait = config.model_copy(update={"kiosk": KioskSection(orientation="portrait", fullscreen=False)})
-    kiosk = build_kiosk(portrait, voice=False, attract=False)
-    window = open_window(kiosk, WindowOptions(size=(1080, 1920)))
-    qtbot.addWidget(window)
-    try:
-        window.lang = "easy_ja"           # the longest category names
-        window.cycle_text_size()
-        window.cycle_text_size()
-        assert window.minimumSizeHint().width() <= 1080
-        assert window.avatar.height() > 200 and window.avatar.y() < window.stack.y()   # guide above the topics
-    finally:
-        window.shutdown()
+    kiosk, window = open_kiosk(portrait, size=(1080, 1920))
+    window.lang = "easy_ja"           # the longest category names
+    window.cycle_text_size()
+    window.cycle_text_size()
+    assert window.minimumSizeHint().width() <= 1080
+    assert window.avatar.height() > 200 and window.avatar.y() < window.stack.y()   # guide above the topics
 
 
 def test_a_touch_on_the_idle_screen_starts_a_session_with_a_greeting(open_kiosk, qtbot, config):
