@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 import numpy as np
-from panda3d.core import (AmbientLight, Camera, DirectionalLight, FrameBufferProperties, GeomNode,
-                          GraphicsOutput, GraphicsPipe, GraphicsPipeSelection, NodePath, OrthographicLens,
+from panda3d.core import (AmbientLight, Camera, CullBinEnums, CullBinManager, DirectionalLight, FrameBufferProperties,
+                          GeomNode, GraphicsOutput, GraphicsPipe, GraphicsPipeSelection, NodePath, OrthographicLens,
                           PerspectiveLens, Texture, Vec3, Vec4, WindowProperties, loadPrcFileData)
 
 from navigator.avatar import background as backdrops
@@ -43,6 +43,11 @@ def showbase():
             "notify-level-gobj error", "notify-level-device fatal", "notify-level-egldisplay error", "default-directnotify-level warning"]))
         from direct.showbase.ShowBase import ShowBase
         _base = ShowBase(windowType="none")
+        # Opaque geometry in scene-graph order: the default state-sorted bin orders by RenderState
+        # addresses, so coplanar parts (the face's decals) could draw in another order, and a frame
+        # differ by a pixel, after other stages had come and gone in the process.
+        bins = CullBinManager.getGlobalPtr()
+        bins.setBinType(bins.findBin("opaque"), CullBinEnums.BT_unsorted)
     return _base
 
 
