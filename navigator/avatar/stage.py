@@ -355,6 +355,7 @@ class AvatarStage:
             _spare_buffers.setdefault((id(self._pipe), self.size), []).append((self._buffer, self._texture))
             self._buffer = None
         self.scene.removeNode()
+        self._backdrop_root.removeNode()
 
     def __enter__(self) -> "AvatarStage":
         return self
