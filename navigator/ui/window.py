@@ -385,9 +385,7 @@ class KioskWindow(QWidget):
 
     def ask_text(self, text: str) -> None:
         """Ask `text` as if typed: off the UI thread; the card shows when the answer is back."""
-        self._quiet_start = True
-        self.session.activity()
-        self._quiet_start = False
+        self._activity_with_a_question()
         self.text_box.setText("")   # setText also drops the undo history
         self.keyboard.hide()
         self._stop_speaking()
@@ -475,9 +473,7 @@ class KioskWindow(QWidget):
             if self.voice_available:
                 self.indicator.set_state("listening", self.t("state_listening"))
         elif isinstance(event, ev.SpeechStarted):
-            self._quiet_start = True
-            self.session.activity()
-            self._quiet_start = False
+            self._activity_with_a_question()
             self._drive_guide(lambda guide: guide.attend())     # look at the visitor who is talking
             self.indicator.set_state("hearing", self.t("state_hearing"))
         elif isinstance(event, ev.SpeechEnded):
@@ -556,6 +552,12 @@ class KioskWindow(QWidget):
             self.banner.clear(code)
 
     # -- session --------------------------------------------------------------------------------------
+    def _activity_with_a_question(self) -> None:
+        """The visitor speaks or types: a session this starts begins without the spoken greeting."""
+        self._quiet_start = True
+        self.session.activity()
+        self._quiet_start = False
+
     def _greet(self) -> None:
         """A visitor began: wave, and say hello unless they already asked something (voice or typing)."""
         quiet = self._quiet_start
