@@ -84,3 +84,31 @@ def test_gesture_lengths_on_the_timeline_match_the_avatar():
         guide = stage.add_avatar(name="guide")
         played = {name: guide.gesture(name) for name in GESTURE_SECONDS}
     assert played == pytest.approx(GESTURE_SECONDS, abs=0.05)
+
+
+def test_a_failure_while_finishing_the_file_is_reported_not_a_hang(tmp_path):
+    import threading
+
+    from navigator.scene.video import Mp4Writer, VideoWriteError
+
+    writer = Mp4Writer(tmp_path / "full.mp4", (64, 64), 10)
+
+    def disk_full():
+        raise OSError("No space left on device")
+
+    writer._finish = disk_full
+    writer.write(np.zeros((64, 64, 3), np.uint8))
+    outcome: list = []
+
+    def close():
+        try:
+            writer.close()
+            outcome.append(None)
+        except VideoWriteError as exc:
+            outcome.append(exc)
+
+    closer = threading.Thread(target=close, daemon=True)
+    closer.start()
+    closer.join(timeout=10)
+    assert not closer.is_alive(), "close() hangs when finishing the file fails"
+    assert isinstance(outcome[0], VideoWriteError) and "No space left on device" in str(outcome[0])

@@ -83,18 +83,16 @@ class Mp4Writer:
     # --- encoder thread ---------------------------------------------------------------------------
 
     def _run(self) -> None:
+        frame = ()
         try:
-            while True:
-                frame = self._queue.get()
-                if frame is None:
-                    break
+            while (frame := self._queue.get()) is not None:
                 self._encode_video(frame)
                 self._encode_audio(until=int(self._frames * AUDIO_RATE / self.fps))
             self._finish()
         except BaseException as exc:  # reported to the producer on its next call
             self._error = exc
-            while self._queue.get() is not None:  # unblock the producer
-                pass
+            while frame is not None:  # unblock the producer until close(); a failed _finish() already had it
+                frame = self._queue.get()
 
     def _encode_video(self, rgb: np.ndarray) -> None:
         import av
