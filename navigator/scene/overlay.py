@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from navigator.errors import UserError
 from navigator.scene.timeline import OverlayItem
 
 FONT_FALLBACKS = ("/usr/share/fonts/opentype/noto/NotoSansCJK-{}.ttc",
@@ -25,7 +26,7 @@ BAND_LIGHT = (255, 255, 255, 235)
 ACCENT = (255, 196, 0, 255)
 
 
-class FontMissing(RuntimeError):
+class FontMissing(UserError):
     """No Japanese (CJK) font: install fonts-noto-cjk."""
 
 
