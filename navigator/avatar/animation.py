@@ -53,15 +53,13 @@ class GlanceSchedule:
         self._rng = random.Random(seed)
         self._hold = hold_s
         self.glances: list[tuple[float, float, float]] = [(3.0, 6.0, 2.0)]  # (start, heading, pitch)
-        self._starts: list[float] = [3.0]
 
     def offset(self, t: float, allowed=lambda start: True) -> tuple[float, float]:
         """The glance offset at t; a glance plays only if `allowed(its start time)` (e.g. not talking)."""
         while self.glances[-1][0] < t + 10.0:
             start = self.glances[-1][0] + self._rng.uniform(4.0, 9.0)
             self.glances.append((start, self._rng.uniform(-9.0, 9.0), self._rng.uniform(-2.0, 4.0)))
-            self._starts.append(start)
-        i = bisect.bisect_right(self._starts, t) - 1
+        i = bisect.bisect_right(self.glances, t, key=lambda glance: glance[0]) - 1
         if i < 0:
             return 0.0, 0.0
         start, h, p = self.glances[i]
@@ -85,14 +83,12 @@ class LipSync:
 
     def __init__(self) -> None:
         self._cues: list[TimedCue] = []
-        self._starts: list[float] = []
         self._longest = 0.0
 
     def play(self, cues, start_at: float) -> None:
         timed = sorted((TimedCue(start_at + c.start_s, start_at + c.end_s, c.viseme, float(c.weight)) for c in cues),
                        key=lambda c: c.start)
         self._cues = timed
-        self._starts = [c.start for c in timed]
         self._longest = max((c.end - c.start for c in timed), default=0.0)
 
     def stop(self) -> None:
@@ -103,8 +99,8 @@ class LipSync:
 
     def weights(self, t: float) -> dict[str, float]:
         out: dict[str, float] = {}
-        hi = bisect.bisect_right(self._starts, t)
-        lo = bisect.bisect_left(self._starts, t - self._longest - CUE_RELEASE_S)
+        hi = bisect.bisect_right(self._cues, t, key=lambda c: c.start)
+        lo = bisect.bisect_left(self._cues, t - self._longest - CUE_RELEASE_S, key=lambda c: c.start)
         for cue in self._cues[lo:hi]:
             if cue.viseme == "closed" or t > cue.end + CUE_RELEASE_S:
                 continue
