@@ -10,7 +10,6 @@ from navigator.scene.model import LoadedScene
 from navigator.scene.player import ScenePlayer
 from navigator.scene.srt import write_srt
 from navigator.scene.video import Mp4Writer
-from voice.audio import Audio
 
 
 @dataclass(frozen=True)
@@ -37,10 +36,8 @@ def render_scene(loaded: LoadedScene, tts, out: Path | str, size: tuple[int, int
         length = min(seconds, player.duration) if seconds else player.duration
         frames = max(1, int(round(length * fps)))
         length = frames / fps
-        soundtrack = player.audio()
-        soundtrack = Audio(soundtrack.samples[: int(round(length * soundtrack.rate))], soundtrack.rate)
         reporter = progress(frames) if progress else None
-        writer = Mp4Writer(out, player.size, fps, soundtrack)
+        writer = Mp4Writer(out, player.size, fps, player.audio())   # it cuts the audio at the last frame
         try:
             for i in range(frames):
                 writer.write(player.frame(i / fps))
