@@ -55,7 +55,8 @@ class Avatar:
 
     # ── binding the model's sliders and joints to control nodes ────────────────
     def _bind_controls(self) -> None:
-        bundles = [c.node().getBundle(0) for c in self.root.findAllMatches("**/+Character")]
+        characters = self.root.findAllMatches("**/+Character")
+        bundles = [c.node().getBundle(0) for c in characters]
         self._bundles = bundles
         slider_names = {s for binds in self.mapping.sliders.values() for s, _ in binds}
         for slider in sorted(slider_names):
@@ -66,7 +67,6 @@ class Avatar:
         self._rest_positions: dict[str, Vec3] = {}
         for bundle in bundles:
             _rest_frames(bundle, LMatrix4.identMat(), parent_rest, self._rest_positions)
-        characters = self.root.findAllMatches("**/+Character")
         self._character = characters.getPath(0) if characters.getNumPaths() else None
         for bone, joint_name in self.mapping.bones.items():
             node = NodePath(PandaNode(f"bone:{bone}"))
