@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QPushButton, Q
 
 from navigator.scene.messages import config_language, message
 from navigator.ui.guide import rgb_to_qimage
+from navigator.ui.theme import FONT_FAMILY
 
 RELOAD_DELAY_MS = 150          # editors save in several steps (write, rename): wait for the last one
 UI_TEXT = {
@@ -84,7 +85,7 @@ class ScenePreview(QWidget):
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.problem_label.setStyleSheet("background:#fff0f0; color:#a00000; padding:6px;")
-        self.problem_label.setFont(QFont("Noto Sans CJK JP", 10))
+        self.problem_label.setFont(QFont(FONT_FAMILY, 10))
         self.problem_label.hide()
         self.view = FrameView()
         self.play_button = QPushButton(UI_TEXT["play"][lang])
