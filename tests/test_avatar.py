@@ -294,6 +294,13 @@ def test_snapshot_cli_writes_the_requested_image(tmp_path):
     assert 100 < changed(a, b).sum() < 5000
 
 
+def test_snapshot_cli_names_an_output_it_cannot_write(tmp_path):
+    result = run_cli("avatar", "snapshot", "--out", str(tmp_path / "guide.xyz"), "--size", "64x64")
+    assert result.returncode == 2
+    assert "guide.xyz: cannot write the image (unknown file extension: .xyz)" in result.stderr
+    assert "internal error" not in result.stderr
+
+
 def test_snapshot_cli_reports_a_broken_model_and_still_draws(tmp_path):
     bad = tmp_path / "broken.glb"
     bad.write_bytes(b"glTF\x02\x00\x00\x00garbage")

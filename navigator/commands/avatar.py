@@ -63,7 +63,10 @@ def snapshot(args) -> int:
         if args.blink:
             guide.set_blink(1.0)
         frame = stage.render(t)
-    Image.fromarray(frame).save(out)
+    try:
+        Image.fromarray(frame).save(out)
+    except (ValueError, OSError) as exc:   # an unknown image type, a read-only folder
+        raise UserError(f"--out {out}: cannot write the image ({exc})") from None
     note = f"; {stage.renderer_note}" if stage.renderer_note else ""
     print(f"wrote {out} ({size[0]}x{size[1]}, {stage.renderer}{note})")
     return 0
