@@ -395,20 +395,24 @@ def test_backgrounds_and_bad_values_are_reported():
 def test_rig_with_rotated_rest_pose_and_other_names_moves_like_the_guide(tmp_path):
     """Mixamo bone names with non-identity rest rotations, VRChat morph names ("vrc.v_aa", dots included):
     the same gestures and mouth shapes give the same pictures as the guide itself."""
-    frames = []
-    for variant in ("guide", "rotated"):
-        with AvatarStage(size=(320, 320), framing="portrait", background="studio") as stage:
-            avatar = stage.add_avatar(write_guide(tmp_path / f"{variant}.glb", variant))
-            assert avatar.load_warning is None and len(avatar.bones) == 10 and "a" in avatar.controls
-            avatar.set_viseme("a")
-            shots = [stage.render(T)]
-            for gesture in ("wave", "point", "bow"):
-                stage.render(10.0)
-                shots.append(stage.render(10.0 + avatar.gesture(gesture) * 0.45))
-                stage.render(20.0)
-            frames.append(shots)
+    frames = [gesture_shots(write_guide(tmp_path / f"{variant}.glb", variant), ("wave", "point", "bow"), 0.45)
+              for variant in ("guide", "rotated")]
     for guide_shot, rotated_shot in zip(*frames):
         assert changed(guide_shot, rotated_shot).sum() < 50
+
+
+def gesture_shots(model, gestures, fraction: float) -> list[np.ndarray]:
+    """Full-body pictures of `model` saying "a": at rest, then `fraction` of the way into each gesture."""
+    with AvatarStage(size=(320, 320), framing="portrait", background="studio") as stage:
+        avatar = stage.add_avatar(model)
+        assert avatar.load_warning is None and len(avatar.bones) == 10 and "a" in avatar.controls
+        avatar.set_viseme("a")
+        shots = [stage.render(T)]
+        for gesture in gestures:
+            stage.render(10.0)
+            shots.append(stage.render(10.0 + avatar.gesture(gesture) * fraction))
+            stage.render(20.0)
+    return shots
 
 
 def test_static_model_loads_and_the_snapshot_says_what_it_cannot_show(tmp_path):
@@ -577,19 +581,8 @@ def test_model_with_only_one_eye_blinks_still_blinks_both(tmp_path):
 def test_vroid_style_model_with_one_skin_per_mesh_loads_and_moves_as_one(tmp_path):
     """UniVRM writes a skin per mesh under one root (panda3d-gltf alone fails with KeyError): the skins
     are merged, so the face (its own one-joint skin) follows the head exactly like the single-skin model."""
-    frames = []
-    for variant in ("vrm0", "vroid"):
-        path = write_guide(tmp_path / f"{variant}.vrm", variant)
-        with AvatarStage(size=(320, 320), framing="portrait", background="studio") as stage:
-            avatar = stage.add_avatar(path)
-            assert avatar.load_warning is None and "a" in avatar.controls and len(avatar.bones) == 10
-            avatar.set_viseme("a")
-            shots = [stage.render(T)]
-            for gesture in ("nod", "bow", "wave"):
-                stage.render(10.0)
-                shots.append(stage.render(10.0 + avatar.gesture(gesture) * 0.4))
-                stage.render(20.0)
-            frames.append(shots)
+    frames = [gesture_shots(write_guide(tmp_path / f"{variant}.vrm", variant), ("nod", "bow", "wave"), 0.4)
+              for variant in ("vrm0", "vroid")]
     for single, merged in zip(*frames):
         assert changed(single, merged).sum() < 50
 
