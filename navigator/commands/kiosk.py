@@ -27,8 +27,12 @@ def run(args) -> int:
             raise UserError("kiosk: no display found (DISPLAY/WAYLAND_DISPLAY unset); "
                             "for a headless check use --ask TEXT --screenshot PNG, or `navigator chat`")
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    if args.screenshot and not size:
-        size = (1920, 1080) if config.kiosk.orientation == "landscape" else (1080, 1920)
+    if args.screenshot:
+        try:   # before the window starts: a folder that cannot be made is one line, not a hung check
+            args.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UserError(f"kiosk: --screenshot {args.screenshot}: cannot make its folder ({exc.strerror})") from None
+        size = size or ((1920, 1080) if config.kiosk.orientation == "landscape" else (1080, 1920))
     return run_kiosk(config, args, size, voice_wav)
 
 

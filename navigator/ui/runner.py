@@ -145,7 +145,6 @@ class HeadlessCheck:
         if (animated and fresh < self.SETTLE_FRAMES) or time.monotonic() - self.answered_at < 0.6:
             return
         self._poll.stop()
-        self.options.screenshot.parent.mkdir(parents=True, exist_ok=True)
         self.saved = self.window.grab().save(str(self.options.screenshot), "PNG")
         if not self.saved:
             self.problem = f"cannot write {self.options.screenshot}"
