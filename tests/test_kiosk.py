@@ -60,6 +60,13 @@ def test_headless_check_needs_a_question(tmp_path):
     assert result.returncode == 2 and "--ask" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_headless_check_into_a_folder_that_cannot_be_made(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    result = run_cli("kiosk", "--ask", "住民票がほしい", "--screenshot", str(tmp_path / "taken" / "x.png"),
+                     env={"QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 2 and "--screenshot" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_voice_wav_check_reports_ui_thread_timings(tmp_path):
     """The benchmark: one spoken question through the kiosk; UI-thread time per frame during the turn."""
     wav = tmp_path / "question.wav"
