@@ -289,7 +289,7 @@ class VoiceLoop:
                 pass
 
     def _run(self, on_event, on_level) -> None:
-        from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config
+        from navigator.speech import build_engines, build_tts, languages_for_stt, pipeline_config, warm_up_voices
         from voice.pipeline import VoicePipeline
 
         _lower_priority()
@@ -307,10 +307,8 @@ class VoiceLoop:
                 on_event(StageError(ErrorCode.TTS_FAILED, str(tts_exc)))
                 tts = None
         if tts is not None:
-            try:   # load the voices now, not when the first visitor waits
-                for lang in languages_for_stt(self.config):
-                    if tts.supports(lang):
-                        tts.synthesize("はい。" if lang == "ja" else "Yes.", lang)
+            try:
+                warm_up_voices(tts, languages_for_stt(self.config))
             except Exception as exc:
                 on_event(StageError(ErrorCode.TTS_FAILED, str(exc)))
         source = metered = None

@@ -155,6 +155,11 @@ def build_tts(config: KioskConfig) -> "SpeechRouter":
 def warm_up(engines: Engines, languages: tuple[str, ...]) -> None:
     """Load everything the first visitor would otherwise wait for."""
     engines.stt.warm_up()
+    warm_up_voices(engines.tts, languages)
+
+
+def warm_up_voices(tts, languages: tuple[str, ...]) -> None:
+    """Load the voices of `languages` now, not when the first visitor waits."""
     for lang in languages:
-        if engines.tts.supports(lang):
-            engines.tts.synthesize("はい。" if lang == "ja" else "Yes.", lang)
+        if tts.supports(lang):
+            tts.synthesize("はい。" if lang == "ja" else "Yes.", lang)
