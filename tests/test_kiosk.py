@@ -87,11 +87,8 @@ def config():
 
 
 @pytest.fixture(scope="module")
-def engines(config):
-    from navigator.catalog import load_catalog
-    from navigator.speech import build_engines
-
-    return build_engines(config, load_catalog(config.catalog_dir))
+def engines(kiosk_voice):
+    return kiosk_voice[0]       # the shipped config's engines, loaded once for every voice test (conftest)
 
 
 @pytest.fixture

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import ROOT
 from llm_server import Behaviour, FakeChatServer, stream
 from navigator.brain.conversation import Conversation
-from navigator.config import load_config
-from navigator.speech import CatalogAnswer, build_engines, pipeline_config
+from navigator.speech import CatalogAnswer
 from navigator.spoken_samples import visitor_audio
 from test_llm import DAYCARE_Q, model
 from test_pipeline import Events
@@ -23,20 +21,20 @@ FIRST, SECOND = "保育園はまちドアから申し込めます。", "わか�
 
 
 @pytest.fixture(scope="module")
-def engines(catalog):
-    config = load_config(ROOT / "kiosk_config.toml")
-    loaded = build_engines(config, catalog)
+def engines(kiosk_voice):
+    """(engines, pipeline settings) of the shipped config, shared with the other voice tests (conftest)."""
+    loaded, _, settings = kiosk_voice
     loaded.stt.warm_up()
-    return config, loaded
+    return loaded, settings
 
 
 def spoken_turn(engines, answerer, behaviour: Behaviour, timeout_s: float = 6) -> Events:
-    config, loaded = engines
+    loaded, settings = engines
     events = Events()
     with FakeChatServer(behaviour) as server:
         answer = CatalogAnswer(answerer, conversation=Conversation(answerer, model=model(server, timeout_s)))
         VoicePipeline(BufferSource(visitor_audio(DAYCARE_Q)), BufferSink(), loaded.vad_factory(), loaded.stt,
-                      loaded.tts, answer, events, pipeline_config(config)).run(turns=1)
+                      loaded.tts, answer, events, settings).run(turns=1)
     return events
 
 
@@ -70,12 +68,12 @@ def kiosk_answer(answerer, catalog, server):
 
 def test_the_kiosk_streams_spoken_answers_and_typing_waits_only_for_the_stream(engines, answerer, catalog):
     """The kiosk's voice answer streams (first sentence at once) and frees the conversation when spoken."""
-    config, loaded = engines
+    loaded, settings = engines
     events = Events()
     with FakeChatServer(stream(f"[daycare-application]\n{FIRST}{SECOND}", pause_at=SECOND, pause_s=1.5)) as server:
         shared, answer = kiosk_answer(answerer, catalog, server)
         VoicePipeline(BufferSource(visitor_audio(DAYCARE_Q)), BufferSink(), loaded.vad_factory(), loaded.stt,
-                      loaded.tts, answer, events, pipeline_config(config)).run(turns=1)
+                      loaded.tts, answer, events, settings).run(turns=1)
     assert events.of(ev.AnswerReady)[0].sentences == (FIRST,)
     assert [s.sentence for s in events.of(ev.SpeechAudio)] == [FIRST, SECOND]
     assert shared._lock.acquire(timeout=1)      # released once the stream was spoken
