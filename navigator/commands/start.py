@@ -6,8 +6,6 @@ reach the display aborts the whole process, and the fallback must still run.
 
 from __future__ import annotations
 
-from argparse import Namespace
-
 from navigator.commands.ask import chat
 from navigator.display import probe_display
 
@@ -15,10 +13,12 @@ from navigator.display import probe_display
 def run(args) -> int:
     problem = probe_display().problem
     if problem is None:
+        from navigator.cli import _parser
         from navigator.commands.kiosk import run as kiosk
 
-        return kiosk(Namespace(config=args.config, ask=None, screenshot=None, size=None, lang=None, no_voice=False,
-                               voice_wav=None, json=False))
+        options = _parser().parse_args(["kiosk"])   # every kiosk option at its default
+        options.config = args.config
+        return kiosk(options)
     args.lang = "auto"
     return chat(args, f"{problem}: starting the text conversation instead of the kiosk window. "
                       "(navigator doctor checks the display.)")
