@@ -364,13 +364,12 @@ def _lower_priority() -> None:
 
 def test_tone(device: str | int, volume: float = 0.5) -> None:
     """One second of a soft 660 Hz tone on `device` (the technician's speaker test)."""
+    from voice.audio import tone
     from voice.devices import SpeakerSink
 
-    t = np.arange(RATE) / RATE
-    envelope = np.minimum(1.0, np.minimum(t, 1 - t) * 20)
     sink = SpeakerSink(device, volume=volume)
     try:
-        sink.play(Audio((0.3 * np.sin(2 * np.pi * 660 * t) * envelope).astype(np.float32)))
+        sink.play(tone(1.0, amplitude=0.3, fade_s=0.05))
     finally:
         sink.close()
 

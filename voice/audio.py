@@ -80,3 +80,10 @@ def write_wav(path: Path | str, audio: Audio) -> None:
         soundfile.write(str(path), np.clip(audio.samples, -1, 1), audio.rate, subtype="PCM_16")
     except Exception as exc:
         raise AudioFileError(f"{path}: cannot write audio: {exc}") from None
+
+
+def tone(seconds: float, amplitude: float = 0.2, hz: float = 660.0, fade_s: float = 0.02) -> Audio:
+    """A sine tone with soft edges (speaker tests): no click at the start or the end."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    envelope = np.minimum(1.0, np.minimum(t, t[::-1]) / fade_s)
+    return Audio((amplitude * np.sin(2 * np.pi * hz * t) * envelope).astype(np.float32))

@@ -114,7 +114,7 @@ def _microphone(ctx: Context) -> Check:
 
 
 def _speaker(ctx: Context) -> Check:
-    from voice.audio import RATE, Audio
+    from voice.audio import tone
     from voice.devices import AudioDeviceError, SpeakerSink, find_device
 
     spec = ctx.config.audio.output_device
@@ -126,11 +126,9 @@ def _speaker(ctx: Context) -> Check:
         return Check("sound: speaker", OK, f"{spec or 'system default'} exists; tone not played (--quick)")
 
     def play():
-        t = np.arange(int(0.4 * RATE)) / RATE
-        tone = (0.2 * np.sin(2 * np.pi * 660 * t) * np.minimum(1, np.minimum(t, t[::-1]) / 0.02)).astype(np.float32)
         sink = SpeakerSink(spec, volume=ctx.config.audio.volume)
         try:
-            return sink.name, sink.play(Audio(tone))
+            return sink.name, sink.play(tone(0.4))
         finally:
             sink.close()
 
